@@ -1,0 +1,145 @@
+"""共评 evaluate together: villagers and others rate what was done."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from .base import Timestamped
+
+
+class EvaluatorKind(models.TextChoices):
+    VILLAGERS_ASSEMBLY = "villagers_assembly", _("Villagers' assembly")
+    VILLAGER_REPRESENTATIVES = "villager_representatives", _("Villager representatives")
+    VILLAGER_COUNCIL = "villager_council", _("Villager council")
+    BENEFICIARIES = "beneficiaries", _("Beneficiary households")
+    TOWN_STAFF = "town_staff", _("Town staff")
+    COUNTY_STAFF = "county_staff", _("County united-front staff")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
+def satisfaction_rate_expression(prefix=""):
+    """(satisfied + basically satisfied) / all ballots, as a percentage; NULL with no ballots.
+
+    ``prefix`` lets a parent model annotate through a relation, e.g. "evaluations__".
+    """
+    satisfied = F(f"{prefix}satisfied") + F(f"{prefix}basically_satisfied")
+    total = satisfied + F(f"{prefix}dissatisfied")
+    return Case(
+        When(**{f"{prefix}satisfied__isnull": True}, then=Value(None)),
+        When(
+            Q(
+                **{
+                    f"{prefix}satisfied": 0,
+                    f"{prefix}basically_satisfied": 0,
+                    f"{prefix}dissatisfied": 0,
+                }
+            ),
+            then=Value(None),
+        ),
+        default=ExpressionWrapper(
+            satisfied * Value(Decimal("100.0")) / total,
+            output_field=DecimalField(max_digits=7, decimal_places=2),
+        ),
+        output_field=DecimalField(max_digits=7, decimal_places=2),
+    )
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def with_satisfaction_rate(self):
+        return self.annotate(satisfaction_rate_pct=satisfaction_rate_expression())
+
+
+class Evaluation(Timestamped):
+    """Satisfaction tallies from paper ballots and/or a score, with comments.
+
+    The satisfaction rate is derived from the tallies, never stored.
+    """
+
+    project = models.ForeignKey(
+        "consultations.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+    )
+    meeting = models.ForeignKey(
+        "consultations.Meeting",
+        verbose_name=_("meeting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+    )
+    proposal = models.ForeignKey(
+        "consultations.Proposal",
+        verbose_name=_("reply to proposal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+        help_text=_("Evaluate a handling unit's reply to a referred proposal."),
+    )
+    evaluator = models.CharField(_("evaluated by"), max_length=30, choices=EvaluatorKind.choices)
+    evaluated_on = models.DateField(_("evaluated on"))
+    satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
+    basically_satisfied = models.PositiveIntegerField(_("basically satisfied"), default=0)
+    dissatisfied = models.PositiveIntegerField(_("dissatisfied"), default=0)
+    score = models.DecimalField(
+        _("score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("0 to 100, when the evaluation gives a score."),
+    )
+    comments = models.TextField(_("comments"), blank=True)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["-evaluated_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="evaluation_has_subject",
+                condition=Q(project__isnull=False)
+                | Q(meeting__isnull=False)
+                | Q(proposal__isnull=False),
+                violation_error_message=_("Say what is evaluated: a project, meeting or reply."),
+            ),
+            models.CheckConstraint(
+                name="evaluation_score_0_to_100",
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                violation_error_message=_("The score is between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                name="evaluation_has_ballots_or_score",
+                condition=Q(score__isnull=False)
+                | Q(satisfied__gt=0)
+                | Q(basically_satisfied__gt=0)
+                | Q(dissatisfied__gt=0),
+                violation_error_message=_("Enter the ballot tallies or a score."),
+            ),
+        ]
+        indexes = [models.Index(fields=["evaluated_on"], name="evaluation_date_idx")]
+
+    def __str__(self):
+        subject = self.project or self.meeting or self.proposal
+        return f"{subject} · {self.evaluated_on}"
+
+    @property
+    def ballots(self):
+        return self.satisfied + self.basically_satisfied + self.dissatisfied
+
+    @property
+    def satisfaction_rate(self):
+        """Percentage of satisfied + basically satisfied ballots, or None without ballots."""
+        if not self.ballots:
+            return None
+        return (Decimal(self.satisfied + self.basically_satisfied) * 100 / self.ballots).quantize(
+            Decimal("0.1")
+        )

@@ -1,0 +1,352 @@
+"""Writes that move a matter through the five stages.
+
+Every lifecycle rule lives here, so that views, admin actions, imports and the demo seeder
+all obey the same ones. Each function is keyword-only and atomic.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import Area, Organization, Person
+
+from .models import (
+    Meeting,
+    Outcome,
+    Project,
+    ProjectStatus,
+    ProjectUpdate,
+    Proposal,
+    ProposalStatus,
+    ProposalStatusChange,
+)
+
+S = ProposalStatus
+
+# The proposal lifecycle: raised → under deliberation → adopted / not adopted / referred.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RAISED: frozenset({S.DELIBERATING}),
+    S.DELIBERATING: frozenset({S.ADOPTED, S.REJECTED, S.REFERRED}),
+    S.ADOPTED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.REFERRED: frozenset(),
+}
+
+
+class LifecycleError(ValidationError):
+    """A step the lifecycle does not allow; its message is meant for the user."""
+
+
+def allowed_transitions(proposal: Proposal) -> frozenset[str]:
+    return ALLOWED_TRANSITIONS[proposal.status]
+
+
+def _lock(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _move(proposal: Proposal, to_status: str, *, actor, note: str = "") -> None:
+    if to_status not in ALLOWED_TRANSITIONS[proposal.status]:
+        raise LifecycleError(
+            _("A proposal that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": S(proposal.status).label, "to": S(to_status).label},
+            code="forbidden_transition",
+        )
+    ProposalStatusChange.objects.create(
+        proposal=proposal,
+        from_status=proposal.status,
+        to_status=to_status,
+        changed_at=timezone.now(),
+        changed_by=actor,
+        note=note,
+    )
+    proposal.status = to_status
+
+
+@transaction.atomic
+def raise_proposal(
+    *,
+    meeting: Meeting,
+    title: str,
+    category: str,
+    actor,
+    description: str = "",
+    raised_by: Person | None = None,
+) -> Proposal:
+    """Record an issue raised at a meeting; its history starts with this step."""
+    proposal = Proposal.objects.create(
+        meeting=meeting,
+        title=title,
+        category=category,
+        description=description,
+        raised_by=raised_by,
+        created_by=actor,
+    )
+    ProposalStatusChange.objects.create(
+        proposal=proposal, to_status=S.RAISED, changed_at=timezone.now(), changed_by=actor
+    )
+    return proposal
+
+
+@transaction.atomic
+def start_deliberation(*, proposal: Proposal, actor, note: str = "") -> Proposal:
+    proposal = _lock(Proposal, proposal.pk)
+    _move(proposal, S.DELIBERATING, actor=actor, note=note)
+    proposal.save(update_fields=["status", "updated_at"])
+    return proposal
+
+
+def _check_votes(proposal, *, votes_present, votes_for, votes_against, votes_abstain):
+    cast = (votes_for or 0) + (votes_against or 0) + (votes_abstain or 0)
+    present = votes_present if votes_present is not None else proposal.meeting.attendance_total
+    if present and cast > present:
+        raise LifecycleError(
+            _("%(cast)d votes were cast but only %(present)d people were present.")
+            % {"cast": cast, "present": present},
+            code="too_many_votes",
+        )
+    return present or None
+
+
+def _record_decision(
+    proposal, *, decided_on, votes_present, votes_for, votes_against, votes_abstain
+):
+    proposal.votes_present = _check_votes(
+        proposal,
+        votes_present=votes_present,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        votes_abstain=votes_abstain,
+    )
+    proposal.decided_on = decided_on
+    proposal.votes_for = votes_for
+    proposal.votes_against = votes_against
+    proposal.votes_abstain = votes_abstain
+
+
+@transaction.atomic
+def adopt_proposal(
+    *,
+    proposal: Proposal,
+    actor,
+    decided_on: date,
+    votes_for: int | None = None,
+    votes_against: int | None = None,
+    votes_abstain: int | None = None,
+    votes_present: int | None = None,
+    note: str = "",
+) -> Proposal:
+    """Adopt after deliberation. With a vote, more must be for than against."""
+    proposal = _lock(Proposal, proposal.pk)
+    _move(proposal, S.ADOPTED, actor=actor, note=note)
+    if votes_for is not None and (votes_for or 0) <= (votes_against or 0):
+        raise LifecycleError(
+            _("The vote does not carry: %(for)d for, %(against)d against.")
+            % {"for": votes_for, "against": votes_against or 0},
+            code="vote_not_carried",
+        )
+    _record_decision(
+        proposal,
+        decided_on=decided_on,
+        votes_present=votes_present,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        votes_abstain=votes_abstain,
+    )
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def reject_proposal(
+    *,
+    proposal: Proposal,
+    actor,
+    decided_on: date,
+    reason: str,
+    votes_for: int | None = None,
+    votes_against: int | None = None,
+    votes_abstain: int | None = None,
+    votes_present: int | None = None,
+) -> Proposal:
+    """Decide not to adopt; the reason is required and shown to the villagers."""
+    proposal = _lock(Proposal, proposal.pk)
+    _move(proposal, S.REJECTED, actor=actor, note=reason)
+    if not reason.strip():
+        raise LifecycleError(_("Give the reason for not adopting."), code="reason_required")
+    _record_decision(
+        proposal,
+        decided_on=decided_on,
+        votes_present=votes_present,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        votes_abstain=votes_abstain,
+    )
+    proposal.rejection_reason = reason.strip()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def refer_proposal(
+    *, proposal: Proposal, actor, handling_unit: Organization, due_on: date, note: str = ""
+) -> Proposal:
+    """Hand the matter to a unit that can act on it, with a date by which it must reply."""
+    proposal = _lock(Proposal, proposal.pk)
+    _move(proposal, S.REFERRED, actor=actor, note=note)
+    proposal.referred_to = handling_unit
+    proposal.referral_due_on = due_on
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def record_reply(
+    *, proposal: Proposal, actor, reply: str, replied_at: datetime | None = None
+) -> Proposal:
+    proposal = _lock(Proposal, proposal.pk)
+    if proposal.status != S.REFERRED:
+        raise LifecycleError(_("Only a referred proposal gets a reply."), code="not_referred")
+    if not reply.strip():
+        raise LifecycleError(_("The reply is empty."), code="reply_required")
+    proposal.reply = reply.strip()
+    proposal.replied_at = replied_at or timezone.now()
+    proposal.save(update_fields=["reply", "replied_at", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def record_feedback(*, proposal: Proposal, actor, feedback: str) -> Proposal:
+    """The proposer's word on the handling unit's reply."""
+    proposal = _lock(Proposal, proposal.pk)
+    if proposal.replied_at is None:
+        raise LifecycleError(
+            _("Feedback can be recorded only after the handling unit has replied."),
+            code="no_reply_yet",
+        )
+    if not feedback.strip():
+        raise LifecycleError(_("The feedback is empty."), code="feedback_required")
+    proposal.feedback = feedback.strip()
+    proposal.feedback_at = timezone.now()
+    proposal.save(update_fields=["feedback", "feedback_at", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def start_project(
+    *,
+    proposals: Iterable[Proposal],
+    title: str,
+    actor,
+    area: Area | None = None,
+    **fields,
+) -> Project:
+    """Start a project that carries out one or more adopted proposals.
+
+    ``area`` defaults to the proposals' meeting area when they all share one.
+    """
+    ids = [p.pk for p in proposals]
+    if not ids:
+        raise LifecycleError(_("Choose at least one adopted proposal."), code="no_proposals")
+    locked = list(Proposal.objects.select_for_update().filter(pk__in=ids).select_related("meeting"))
+    for proposal in locked:
+        if proposal.status != S.ADOPTED:
+            raise LifecycleError(
+                _("“%(title)s” is not adopted; only adopted proposals start projects.")
+                % {"title": proposal.title},
+                code="not_adopted",
+            )
+        if proposal.project_id is not None:
+            raise LifecycleError(
+                _("“%(title)s” is already carried out by a project.") % {"title": proposal.title},
+                code="already_in_project",
+            )
+    if area is None:
+        areas = {p.meeting.area_id for p in locked}
+        if len(areas) != 1:
+            raise LifecycleError(
+                _("The proposals come from different areas; choose the project's area."),
+                code="area_required",
+            )
+        area = locked[0].meeting.area
+    project = Project.objects.create(title=title, area=area, created_by=actor, **fields)
+    Proposal.objects.filter(pk__in=ids).update(project=project, updated_at=timezone.now())
+    return project
+
+
+@transaction.atomic
+def record_progress(
+    *,
+    project: Project,
+    actor,
+    reported_on: date,
+    progress: int,
+    description: str,
+    photo=None,
+) -> ProjectUpdate:
+    """Add a progress entry; the project's progress follows it and work counts as started."""
+    project = _lock(Project, project.pk)
+    if project.status == ProjectStatus.COMPLETED:
+        raise LifecycleError(_("The project is already completed."), code="completed")
+    if not 0 <= progress <= 100:
+        raise LifecycleError(_("Progress is between 0 and 100."), code="progress_range")
+    update = ProjectUpdate(
+        project=project,
+        reported_on=reported_on,
+        progress=progress,
+        description=description,
+        recorded_by=actor,
+    )
+    if photo is not None:
+        update.photo = photo
+    update.save()
+    project.progress = progress
+    if project.status == ProjectStatus.PLANNED:
+        project.status = ProjectStatus.IN_PROGRESS
+    if project.actual_start is None:
+        project.actual_start = reported_on
+    project.save(update_fields=["progress", "status", "actual_start", "updated_at"])
+    return update
+
+
+@transaction.atomic
+def complete_project(*, project: Project, actor, actual_end: date) -> Project:
+    """A project is done only at 100%."""
+    project = _lock(Project, project.pk)
+    if project.progress != 100:
+        raise LifecycleError(
+            _("A project is completed only at 100%% progress (now %(progress)d%%).")
+            % {"progress": project.progress},
+            code="not_finished",
+        )
+    if project.actual_start and actual_end < project.actual_start:
+        raise LifecycleError(
+            _("The end date cannot be before the actual start."), code="end_before_start"
+        )
+    project.actual_start = project.actual_start or actual_end
+    project.actual_end = actual_end
+    project.status = ProjectStatus.COMPLETED
+    project.save(update_fields=["actual_start", "actual_end", "status", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def publish_outcome(*, outcome: Outcome, actor, disclosed_on: date | None = None) -> Outcome:
+    """Publish (公示) the outcome; the disclosure date defaults to today."""
+    outcome = _lock(Outcome, outcome.pk)
+    outcome.disclosed_on = disclosed_on or outcome.disclosed_on or timezone.localdate()
+    outcome.is_published = True
+    outcome.save(update_fields=["disclosed_on", "is_published", "updated_at"])
+    return outcome
+
+
+@transaction.atomic
+def unpublish_outcome(*, outcome: Outcome, actor) -> Outcome:
+    outcome = _lock(Outcome, outcome.pk)
+    outcome.is_published = False
+    outcome.save(update_fields=["is_published", "updated_at"])
+    return outcome

@@ -1,0 +1,83 @@
+"""Shared fixtures: a small territory and one named user per role."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from organizations.models import Area, AreaLevel
+from organizations.roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
+
+from .factories import CountyFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def county(db):
+    return CountyFactory()
+
+
+@pytest.fixture
+def town(county):
+    return Area.objects.create(
+        code="421221101", name="高铁岭镇", level=AreaLevel.TOWN, parent=county
+    )
+
+
+@pytest.fixture
+def village(town):
+    return Area.objects.create(
+        code="421221101201", name="陆水村", level=AreaLevel.VILLAGE, parent=town
+    )
+
+
+@pytest.fixture
+def hamlet(village):
+    return Area.objects.create(
+        code="421221101201001", name="孙家", level=AreaLevel.HAMLET, parent=village
+    )
+
+
+@pytest.fixture
+def other_village(town):
+    return Area.objects.create(
+        code="421221101202", name="白湖村", level=AreaLevel.VILLAGE, parent=town
+    )
+
+
+@pytest.fixture
+def other_town(county):
+    return Area.objects.create(code="421221102", name="官桥镇", level=AreaLevel.TOWN, parent=county)
+
+
+def _user(username, area, group):
+    user = UserFactory(username=username, area=area)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def county_staff(county):
+    return _user("county", county, COUNTY_STAFF)
+
+
+@pytest.fixture
+def town_staff(town):
+    return _user("town", town, TOWN_STAFF)
+
+
+@pytest.fixture
+def village_committee(village):
+    return _user("village", village, VILLAGE_COMMITTEE)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True, area=None)
