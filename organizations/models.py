@@ -9,6 +9,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import ScopedQuerySet
+
 
 class AreaLevel(models.IntegerChoices):
     COUNTY = 1, _("County")
@@ -29,7 +31,9 @@ CODE_LENGTH = {
 division_code_validator = RegexValidator(r"^\d+$", _("A division code consists of digits only."))
 
 
-class AreaQuerySet(models.QuerySet):
+class AreaQuerySet(ScopedQuerySet):
+    area_code_lookup = "code"
+
     def subtree(self, area):
         """This area and everything under it, in one query on the indexed code prefix."""
         return self.filter(code__startswith=area.code)
@@ -136,10 +140,8 @@ class OrganizationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def within(self, area):
-        """Organizations based in this area or anywhere under it."""
-        return self.filter(area__code__startswith=area.code)
+class OrganizationQuerySet(ScopedQuerySet):
+    pass
 
 
 class Organization(models.Model):
@@ -185,9 +187,8 @@ phone_validator = RegexValidator(
 )
 
 
-class PersonQuerySet(models.QuerySet):
-    def within(self, area):
-        return self.filter(area__code__startswith=area.code)
+class PersonQuerySet(ScopedQuerySet):
+    pass
 
 
 class Person(models.Model):
@@ -219,6 +220,10 @@ class Person(models.Model):
         return f"{self.phone[:3]}****{self.phone[-4:]}"
 
 
+class MembershipQuerySet(ScopedQuerySet):
+    area_code_lookup = "organization__area__code"
+
+
 class Membership(models.Model):
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships"
@@ -232,6 +237,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=50, blank=True)
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")
@@ -253,6 +260,10 @@ class Membership(models.Model):
         return f"{self.person} · {self.organization}"
 
 
+class HighlightQuerySet(ScopedQuerySet):
+    area_code_lookup = "area__code"
+
+
 class Highlight(models.Model):
     """The brand of a town or the feature of a village (一镇一品牌、一村一特色)."""
 
@@ -261,6 +272,8 @@ class Highlight(models.Model):
     )
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
+
+    objects = HighlightQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("brand or feature")

@@ -7,13 +7,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from organizations.scoping import ScopedQuerySet
 
-class InAreaQuerySet(models.QuerySet):
+
+class InAreaQuerySet(ScopedQuerySet):
     """Records that carry an ``area`` foreign key."""
-
-    def within(self, area):
-        """Records in this area or anywhere under it (one indexed prefix match on the code)."""
-        return self.filter(area__code__startswith=area.code)
 
 
 class Timestamped(models.Model):

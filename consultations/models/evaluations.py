@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from organizations.scoping import ScopedQuerySet
+
 from .base import Timestamped
 
 
@@ -46,7 +48,15 @@ def satisfaction_rate_expression(prefix=""):
     )
 
 
-class EvaluationQuerySet(models.QuerySet):
+class EvaluationQuerySet(ScopedQuerySet):
+    def within(self, area):
+        """An evaluation belongs where its subject (project, meeting or reply) belongs."""
+        return self.filter(
+            Q(project__area__code__startswith=area.code)
+            | Q(meeting__area__code__startswith=area.code)
+            | Q(proposal__meeting__area__code__startswith=area.code)
+        )
+
     def with_satisfaction_rate(self):
         return self.annotate(satisfaction_rate_pct=satisfaction_rate_expression())
 

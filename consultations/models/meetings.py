@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Area, Organization, Person, PersonCategory
+from organizations.scoping import ScopedQuerySet
 
 from .base import InAreaQuerySet, Timestamped, attachment_upload_path
 
@@ -132,6 +133,10 @@ class AttachmentKind(models.TextChoices):
     DOCUMENT = "document", _("Document (PDF)")
 
 
+class AttachmentQuerySet(ScopedQuerySet):
+    area_code_lookup = "meeting__area__code"
+
+
 class Attachment(models.Model):
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attachments"
@@ -148,6 +153,8 @@ class Attachment(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
@@ -179,9 +186,8 @@ class ProposalStatus(models.TextChoices):
     REFERRED = "referred", _("Referred to a handling unit")
 
 
-class ProposalQuerySet(models.QuerySet):
-    def within(self, area):
-        return self.filter(meeting__area__code__startswith=area.code)
+class ProposalQuerySet(ScopedQuerySet):
+    area_code_lookup = "meeting__area__code"
 
     def with_status(self, *statuses):
         return self.filter(status__in=statuses)
@@ -309,6 +315,10 @@ class Proposal(Timestamped):
         return self.title
 
 
+class ProposalStatusChangeQuerySet(ScopedQuerySet):
+    area_code_lookup = "proposal__meeting__area__code"
+
+
 class ProposalStatusChange(models.Model):
     """One step of a proposal's lifecycle: who moved it, when, from what to what."""
 
@@ -332,6 +342,8 @@ class ProposalStatusChange(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
+
+    objects = ProposalStatusChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status change")

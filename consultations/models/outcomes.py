@@ -4,15 +4,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from organizations.scoping import ScopedQuerySet
+
 from .base import Timestamped
 
 
-class OutcomeQuerySet(models.QuerySet):
+class OutcomeQuerySet(ScopedQuerySet):
+    area_code_lookup = "project__area__code"
+
     def published(self):
         return self.filter(is_published=True)
-
-    def within(self, area):
-        return self.filter(project__area__code__startswith=area.code)
 
 
 class Outcome(Timestamped):

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Area, Organization
+from organizations.scoping import ScopedQuerySet
 
 from .base import InAreaQuerySet, Timestamped, update_photo_upload_path
 
@@ -117,6 +118,10 @@ class FundingSource(models.TextChoices):
     DEPARTMENT_FUNDS = "department_funds", _("Departmental project funds")
 
 
+class FundingLineQuerySet(ScopedQuerySet):
+    area_code_lookup = "project__area__code"
+
+
 class FundingLine(models.Model):
     """Money or effort from one source for one project, planned and received.
 
@@ -130,6 +135,8 @@ class FundingLine(models.Model):
     planned = models.DecimalField(_("planned"), **MONEY, default=Decimal("0.00"))
     received = models.DecimalField(_("received"), **MONEY, default=Decimal("0.00"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = FundingLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("funding line")
@@ -159,6 +166,10 @@ class FundingLine(models.Model):
         return _("days") if self.is_labour else _("yuan")
 
 
+class ProjectUpdateQuerySet(ScopedQuerySet):
+    area_code_lookup = "project__area__code"
+
+
 class ProjectUpdate(models.Model):
     """A dated progress entry, usually with a photo from the site."""
 
@@ -182,6 +193,8 @@ class ProjectUpdate(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ProjectUpdateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("progress update")

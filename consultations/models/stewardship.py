@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization, Person
+from organizations.scoping import ScopedQuerySet
 
 from .base import Timestamped
 
@@ -14,6 +15,10 @@ class RulesKind(models.TextChoices):
     MAINTENANCE_RULES = "maintenance_rules", _("Maintenance rules")
     VILLAGE_COMPACT = "village_compact", _("Village compact")
     OTHER = "other", _("Other")
+
+
+class StewardshipQuerySet(ScopedQuerySet):
+    area_code_lookup = "project__area__code"
 
 
 class Stewardship(Timestamped):
@@ -47,6 +52,8 @@ class Stewardship(Timestamped):
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
 
+    objects = StewardshipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("stewardship")
         verbose_name_plural = _("stewardships")
@@ -75,6 +82,10 @@ class LogKind(models.TextChoices):
     DUTY = "duty", _("Duty shift")
 
 
+class StewardshipLogQuerySet(ScopedQuerySet):
+    area_code_lookup = "stewardship__project__area__code"
+
+
 class StewardshipLog(models.Model):
     stewardship = models.ForeignKey(
         Stewardship,
@@ -95,6 +106,8 @@ class StewardshipLog(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = StewardshipLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("log entry")

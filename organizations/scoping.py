@@ -1,0 +1,46 @@
+"""The one mechanism that bounds what a user may see: their area and everything under it.
+
+Every model whose rows belong to an area gets ``within(area)`` and ``visible_to(user)`` from
+``ScopedQuerySet``; views, exports and admin classes go through ``visible_to`` or
+``get_object_for_user_or_404`` rather than checking areas themselves.
+"""
+
+from django.db import models
+from django.http import Http404
+
+
+def user_area(user):
+    """The area a signed-in user works in; None means everywhere (superusers) or nowhere."""
+    return getattr(user, "area", None)
+
+
+def sees_everything(user) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A QuerySet whose rows hang off an area, reached through ``area_code_lookup``."""
+
+    area_code_lookup = "area__code"
+
+    def within(self, area):
+        """Rows in this area or anywhere under it: one indexed prefix match on the code."""
+        return self.filter(**{f"{self.area_code_lookup}__startswith": area.code})
+
+    def visible_to(self, user):
+        """What this user may see: everything for superusers, their area's subtree otherwise."""
+        if sees_everything(user):
+            return self
+        area = user_area(user) if user.is_authenticated else None
+        if area is None:
+            return self.none()
+        return self.within(area)
+
+
+def get_object_for_user_or_404(queryset, user, **lookup):
+    """The object if it exists inside the user's scope; 404 both when missing and out of scope,
+    so that a guessed id tells nothing about records elsewhere."""
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
