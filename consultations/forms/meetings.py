@@ -1,0 +1,139 @@
+"""共谋 forms: meetings with their attendance and attachments, and the meeting list filters."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import ATTENDANCE_FIELDS, Attachment, Meeting, MeetingFormat
+
+from .fields import AreaChoiceField, DateInput, DateTimeInput, scope_choices, validate_upload
+
+
+class MeetingForm(forms.ModelForm):
+    area = AreaChoiceField(queryset=None, label=_("area"))
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "format",
+            "title",
+            "area",
+            "place",
+            "starts_at",
+            "host_organization",
+            "moderator",
+            "attendance_total",
+            *ATTENDANCE_FIELDS.values(),
+            "attending_organizations",
+            "agenda",
+            "minutes",
+            "summary_is_public",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "agenda": forms.Textarea(attrs={"rows": 4}),
+            "minutes": forms.Textarea(attrs={"rows": 10}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_choices(
+            self,
+            user,
+            areas=["area"],
+            organizations=["host_organization", "attending_organizations"],
+            people=["moderator"],
+        )
+        for name in ["attendance_total", *ATTENDANCE_FIELDS.values()]:
+            self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
+
+    @property
+    def attendance_fields(self):
+        return [self[name] for name in ATTENDANCE_FIELDS.values()]
+
+    @property
+    def general_fields(self):
+        skip = {"attendance_total", *ATTENDANCE_FIELDS.values()}
+        return [field for field in self.visible_fields() if field.name not in skip]
+
+    def clean(self):
+        cleaned = super().clean()
+        total = cleaned.get("attendance_total")
+        counts = [cleaned.get(name) for name in ATTENDANCE_FIELDS.values()]
+        if total is not None and None not in counts and sum(counts) > total:
+            self.add_error(
+                "attendance_total",
+                _("The categories add up to %(sum)d, more than the total of %(total)d.")
+                % {"sum": sum(counts), "total": total},
+            )
+        return cleaned
+
+
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = Attachment
+        fields = ["kind", "file", "caption"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        # Only a new upload needs checking; an existing file was checked when it came in.
+        if upload and hasattr(upload, "content_type"):
+            validate_upload(upload)
+        return upload
+
+
+AttachmentFormSet = forms.inlineformset_factory(
+    Meeting, Attachment, form=AttachmentForm, extra=2, can_delete=True, max_num=20
+)
+
+
+def start_of_day(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+SORTS = {
+    "-starts_at": _("Newest first"),
+    "starts_at": _("Oldest first"),
+    "title": _("Title"),
+    "-attendance_total": _("Most attended"),
+}
+
+
+class MeetingFilterForm(forms.Form):
+    """The meeting list's filters. Invalid values are dropped rather than failing the page."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    area = AreaChoiceField(queryset=None, label=_("area"), required=False)
+    format = forms.ChoiceField(
+        label=_("format"), required=False, choices=[("", _("All formats")), *MeetingFormat.choices]
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_choices(self, user, areas=["area"])
+        # Hamlets would make the select long; filtering a village includes its hamlets.
+        self.fields["area"].queryset = self.fields["area"].queryset.filter(level__lte=3)
+
+    def filter(self, queryset):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("area"):
+            queryset = queryset.within(data["area"])
+        if data.get("format"):
+            queryset = queryset.filter(format=data["format"])
+        # Whole local days as a half-open range of instants, so the starts_at index serves it.
+        if data.get("start"):
+            queryset = queryset.filter(starts_at__gte=start_of_day(data["start"]))
+        if data.get("end"):
+            queryset = queryset.filter(starts_at__lt=start_of_day(data["end"] + timedelta(days=1)))
+        if data.get("q"):
+            q = data["q"]
+            queryset = queryset.filter(
+                Q(title__icontains=q) | Q(agenda__icontains=q) | Q(minutes__icontains=q)
+            )
+        return queryset.order_by(data.get("sort") or "-starts_at", "-id")

@@ -1,0 +1,27 @@
+"""Staff pages of the five stages. Each stage family's views live in consultations/views/."""
+
+from django.urls import path
+
+from .views import dashboard, matters, meetings, projects, proposals
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    # 共谋 meetings
+    path("meetings/", meetings.meeting_list, name="meeting_list"),
+    path("meetings/new/", meetings.meeting_create, name="meeting_create"),
+    path("meetings/calendar/", meetings.meeting_calendar, name="meeting_calendar"),
+    path("meetings/feed/<str:token>.ics", meetings.meeting_feed, name="meeting_feed"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
+    path("attachments/<int:pk>/", meetings.attachment_file, name="attachment_file"),
+    # 共谋 proposals and their decisions
+    path("proposals/", proposals.proposal_list, name="proposal_list"),
+    path("proposals/board/", proposals.proposal_board, name="proposal_board"),
+    path("meetings/<int:pk>/proposals/new/", proposals.proposal_create, name="proposal_create"),
+    # 共建 共管 共评 共享 projects and what follows them
+    path("projects/", projects.project_list, name="project_list"),
+    path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    # 一事一档 the matter page
+    path("matters/<int:pk>/", matters.matter_detail, name="matter_detail"),
+]

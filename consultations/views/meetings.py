@@ -1,0 +1,178 @@
+"""共谋 pages: the meeting list, a meeting, its form, its printed minutes, the calendar."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from consultations import ical
+from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
+from consultations.models import Attachment, Meeting
+from organizations.models import User
+from organizations.scoping import get_object_for_user_or_404
+
+PAGE_SIZE = 25
+CALENDAR_DAYS = 60
+FEED_SALT = "wuhgong.meeting-feed"
+
+
+def meeting_list(request):
+    filters = MeetingFilterForm(request.GET or None, user=request.user)
+    meetings = filters.filter(
+        Meeting.objects.visible_to(request.user).select_related("area", "host_organization")
+    )
+    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consultations/meeting_list.html",
+        {"filters": filters, "page_obj": page, "meetings": page.object_list},
+    )
+
+
+def _meeting_for(request, pk):
+    return get_object_for_user_or_404(
+        Meeting.objects.select_related("area", "host_organization", "moderator"),
+        request.user,
+        pk=pk,
+    )
+
+
+def meeting_detail(request, pk):
+    meeting = _meeting_for(request, pk)
+    return render(
+        request,
+        "consultations/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "attending_organizations": meeting.attending_organizations.all(),
+            "attachments": meeting.attachments.all(),
+            "proposals": meeting.proposals.select_related("raised_by", "project"),
+        },
+    )
+
+
+def meeting_minutes(request, pk):
+    """The minutes (会议纪要) laid out as the paper record, with space for signatures."""
+    meeting = _meeting_for(request, pk)
+    return render(
+        request,
+        "consultations/meeting_minutes.html",
+        {
+            "meeting": meeting,
+            "attending_organizations": meeting.attending_organizations.all(),
+            "proposals": meeting.proposals.select_related("raised_by"),
+            "printed_on": timezone.localdate(),
+        },
+    )
+
+
+def _save_meeting(request, meeting):
+    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
+    attachments = AttachmentFormSet(
+        request.POST or None, request.FILES or None, instance=meeting, prefix="attachments"
+    )
+    if request.method == "POST" and form.is_valid() and attachments.is_valid():
+        with transaction.atomic():
+            is_new = meeting.pk is None
+            saved = form.save(commit=False)
+            if is_new:
+                saved.created_by = request.user
+            saved.save()
+            form.save_m2m()
+            attachments.instance = saved
+            for attachment in attachments.save(commit=False):
+                attachment.uploaded_by = attachment.uploaded_by or request.user
+                attachment.save()
+            for attachment in attachments.deleted_objects:
+                attachment.delete()
+        messages.success(
+            request, _("The meeting was recorded.") if is_new else _("The meeting was updated.")
+        )
+        return redirect("meeting_detail", pk=saved.pk)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "consultations/meeting_form.html",
+        {"form": form, "attachments": attachments, "meeting": meeting},
+    )
+
+
+def meeting_create(request):
+    return _save_meeting(request, Meeting())
+
+
+def meeting_edit(request, pk):
+    return _save_meeting(request, _meeting_for(request, pk))
+
+
+def meeting_calendar(request):
+    """Meetings of the coming weeks, by day, and the address of the calendar feed."""
+    now = timezone.now()
+    upcoming = (
+        Meeting.objects.visible_to(request.user)
+        .upcoming(now)
+        .filter(starts_at__lt=now + timedelta(days=CALENDAR_DAYS))
+        .select_related("area")
+    )
+    days = {}
+    for meeting in upcoming:
+        days.setdefault(timezone.localdate(meeting.starts_at), []).append(meeting)
+    token = signing.dumps(request.user.pk, salt=FEED_SALT)
+    return render(
+        request,
+        "consultations/meeting_calendar.html",
+        {
+            "days": sorted(days.items()),
+            "calendar_days": CALENDAR_DAYS,
+            "feed_url": request.build_absolute_uri(reverse("meeting_feed", args=[token])),
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def meeting_feed(request, token):
+    """The upcoming meetings as iCalendar, for a phone's calendar app.
+
+    Calendar apps cannot sign in, so the address carries a signed user id instead; it shows
+    exactly what that user may see, and stops working when the user is deactivated.
+    """
+    try:
+        user_id = signing.loads(token, salt=FEED_SALT)
+        user = User.objects.select_related("area").get(pk=user_id, is_active=True)
+    except (signing.BadSignature, User.DoesNotExist) as exc:
+        raise Http404 from exc
+    meetings = (
+        Meeting.objects.visible_to(user)
+        .filter(starts_at__gte=timezone.now() - timedelta(days=30))
+        .select_related("area")
+        .order_by("starts_at")[:500]
+    )
+    body = ical.calendar(
+        meetings, name=_("Village consultation meetings"), url_for=request.build_absolute_uri
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    return response
+
+
+def attachment_file(request, pk):
+    """Attachments are served only to users whose scope covers the meeting, never publicly."""
+    attachment = get_object_for_user_or_404(Attachment.objects.all(), request.user, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, filename=attachment.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

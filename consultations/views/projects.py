@@ -1,0 +1,10 @@
+"""Scaffold: being written in this session; replaced before the work lands."""
+
+from django.http import Http404
+
+
+def _pending(request, *args, **kwargs):
+    raise Http404
+
+
+project_list = project_detail = _pending
