@@ -102,14 +102,18 @@ def start_deliberation(*, proposal: Proposal, actor, note: str = "") -> Proposal
 
 def _check_votes(proposal, *, votes_present, votes_for, votes_against, votes_abstain):
     cast = (votes_for or 0) + (votes_against or 0) + (votes_abstain or 0)
-    present = votes_present if votes_present is not None else proposal.meeting.attendance_total
-    if present and cast > present:
+    if votes_present is not None:
+        present = votes_present
+    else:
+        # A meeting attendance of 0 means nobody counted: nothing to check the votes against.
+        present = proposal.meeting.attendance_total or None
+    if present is not None and cast > present:
         raise LifecycleError(
             _("%(cast)d votes were cast but only %(present)d people were present.")
             % {"cast": cast, "present": present},
             code="too_many_votes",
         )
-    return present or None
+    return present
 
 
 def _record_decision(
@@ -143,10 +147,11 @@ def adopt_proposal(
     """Adopt after deliberation. With a vote, more must be for than against."""
     proposal = _lock(Proposal, proposal.pk)
     _move(proposal, S.ADOPTED, actor=actor, note=note)
-    if votes_for is not None and (votes_for or 0) <= (votes_against or 0):
+    voted = votes_for is not None or votes_against is not None
+    if voted and (votes_for or 0) <= (votes_against or 0):
         raise LifecycleError(
             _("The vote does not carry: %(for)d for, %(against)d against.")
-            % {"for": votes_for, "against": votes_against or 0},
+            % {"for": votes_for or 0, "against": votes_against or 0},
             code="vote_not_carried",
         )
     _record_decision(
