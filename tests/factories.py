@@ -7,6 +7,8 @@ import factory
 from django.utils import timezone
 
 from consultations.models import (
+    Attachment,
+    AttachmentKind,
     Evaluation,
     EvaluatorKind,
     FundingLine,
@@ -15,8 +17,11 @@ from consultations.models import (
     MeetingFormat,
     Outcome,
     Project,
+    ProjectUpdate,
     Proposal,
     ProposalCategory,
+    ProposalStatus,
+    ProposalStatusChange,
     Stewardship,
     StewardshipLog,
 )
@@ -210,3 +215,36 @@ class OutcomeFactory(factory.django.DjangoModelFactory):
     summary = "硬化道路1.2公里。"
     beneficiary_households = 86
     beneficiary_people = 310
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attachment
+
+    meeting = factory.SubFactory(MeetingFactory)
+    kind = AttachmentKind.PHOTO
+    file = factory.django.FileField(
+        filename="photo.jpg", data=b"\xff\xd8\xff\xe0 not really a jpeg"
+    )
+    caption = factory.Sequence(lambda n: f"会场照片{n}")
+
+
+class ProposalStatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProposalStatusChange
+
+    proposal = factory.SubFactory(ProposalFactory)
+    from_status = ProposalStatus.RAISED
+    to_status = ProposalStatus.DELIBERATING
+    changed_at = factory.LazyFunction(timezone.now)
+    note = "提交村民代表会议讨论。"
+
+
+class ProjectUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectUpdate
+
+    project = factory.SubFactory(ProjectFactory)
+    reported_on = dt.date(2024, 4, 15)
+    progress = 40
+    description = "路基已平整。"
