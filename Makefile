@@ -34,6 +34,7 @@ lint: install
 
 test: compilemessages lint
 	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,0 +1,334 @@
+"""共谋 meeting pages: list, detail, form, minutes, calendar and feed."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from consultations.models import Attachment, Meeting, MeetingFormat
+from tests.factories import MeetingFactory, OrganizationFactory, PersonFactory, ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    # Messages are asserted in their English source text.
+    settings.LANGUAGE_CODE = "en"
+
+
+def valid_post(village, **overrides):
+    data = {
+        "format": MeetingFormat.COURTYARD,
+        "title": "孙家湾屋场会：通湾公路硬化",
+        "area": village.pk,
+        "place": "孙家湾文化广场",
+        "starts_at": "2024-10-31 19:30",
+        "attendance_total": "42",
+        "attendance_party_member": "6",
+        "attendance_non_party_intellectual": "2",
+        "attendance_new_social_class": "1",
+        "attendance_democratic_party": "0",
+        "attendance_non_partisan": "0",
+        "attendance_village_worthy": "3",
+        "attendance_villager": "28",
+        "agenda": "一、通湾公路硬化方案\n二、筹资筹劳",
+        "minutes": "群众踊跃发言，一致同意硬化通湾公路。",
+        "attachments-TOTAL_FORMS": "2",
+        "attachments-INITIAL_FORMS": "0",
+        "attachments-MIN_NUM_FORMS": "0",
+        "attachments-MAX_NUM_FORMS": "20",
+    }
+    data.update(overrides)
+    return data
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_pages_require_sign_in(client, village):
+    response = client.get(reverse("meeting_list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_sign_in_page_is_chinese_by_default(client, settings, db):
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = client.get(reverse("login"))
+    assert "登录" in response.content.decode()
+
+
+def test_language_switch_turns_the_interface_english(client, village_committee, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(village_committee)
+    assert "会议" in client.get(reverse("meeting_list")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Meetings" in client.get(reverse("meeting_list")).content.decode()
+
+
+def test_list_shows_only_meetings_in_scope(client, village_committee, village, other_village):
+    MeetingFactory(area=village, title="陆水村屋场会")
+    MeetingFactory(area=other_village, title="白湖村夜话")
+    client.force_login(village_committee)
+    body = client.get(reverse("meeting_list")).content.decode()
+    assert "陆水村屋场会" in body
+    assert "白湖村夜话" not in body
+
+
+def test_list_filters_by_format_text_and_dates(client, county_staff, village, hamlet):
+    day = timezone.make_aware(dt.datetime(2024, 5, 10, 19, 0))
+    MeetingFactory(area=hamlet, title="孙家夜话", format=MeetingFormat.EVENING_TALK, starts_at=day)
+    MeetingFactory(
+        area=village,
+        title="陆水村屋场会",
+        minutes="讨论自来水入户",
+        starts_at=day - dt.timedelta(days=40),
+    )
+    client.force_login(county_staff)
+    url = reverse("meeting_list")
+
+    body = client.get(url, {"format": MeetingFormat.EVENING_TALK}).content.decode()
+    assert "孙家夜话" in body and "陆水村屋场会" not in body
+
+    body = client.get(url, {"q": "自来水"}).content.decode()
+    assert "陆水村屋场会" in body and "孙家夜话" not in body
+
+    body = client.get(url, {"start": "2024年5月10日", "end": "2024-05-10"}).content.decode()
+    assert "孙家夜话" in body and "陆水村屋场会" not in body
+
+    # Filtering a village includes its hamlets.
+    body = client.get(url, {"area": village.pk}).content.decode()
+    assert "孙家夜话" in body and "陆水村屋场会" in body
+
+
+def test_list_ignores_forged_filters_instead_of_failing(client, county_staff, village):
+    MeetingFactory(area=village, title="陆水村屋场会")
+    client.force_login(county_staff)
+    response = client.get(
+        reverse("meeting_list"),
+        {
+            "format": "bogus",
+            "start": "not a date",
+            "area": "999999",
+            "sort": "password",
+            "page": "x",
+        },
+    )
+    assert response.status_code == 200
+    assert "陆水村屋场会" in response.content.decode()
+
+
+def test_list_paginates_and_keeps_filters_in_page_links(client, county_staff, village):
+    MeetingFactory.create_batch(30, area=village, format=MeetingFormat.COURTYARD)
+    client.force_login(county_staff)
+    body = client.get(reverse("meeting_list"), {"format": "courtyard"}).content.decode()
+    assert "format=courtyard&amp;page=2" in body
+    page2 = client.get(reverse("meeting_list"), {"format": "courtyard", "page": 2})
+    assert len(page2.context["meetings"]) == 5
+
+
+def test_list_queries_do_not_grow_with_rows(client, county_staff, village):
+    MeetingFactory.create_batch(3, area=village)
+    client.force_login(county_staff)
+    small = count_queries(client, reverse("meeting_list"))
+    MeetingFactory.create_batch(30, area=village)
+    # session, user, user's area (header), filter areas, count, page of meetings with areas
+    assert count_queries(client, reverse("meeting_list")) == small
+
+
+def test_detail_shows_attendance_and_proposals(client, village_committee, village):
+    meeting = MeetingFactory(area=village, attendance_total=40, attendance_village_worthy=3)
+    ProposalFactory(meeting=meeting, title="修建村湾垃圾分类点")
+    client.force_login(village_committee)
+    body = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+    assert meeting.title in body
+    assert "修建村湾垃圾分类点" in body
+    assert '<td>Village worthy</td><td class="num">3</td>' in body
+    assert '<th class="num">40</th>' in body
+
+
+def test_detail_of_another_village_is_404(client, village_committee, other_village):
+    meeting = MeetingFactory(area=other_village)
+    client.force_login(village_committee)
+    for name in ["meeting_detail", "meeting_edit", "meeting_minutes"]:
+        assert client.get(reverse(name, args=[meeting.pk])).status_code == 404
+    response = client.post(reverse("meeting_edit", args=[meeting.pk]), valid_post(other_village))
+    assert response.status_code == 404
+
+
+def test_detail_queries_do_not_grow_with_proposals(client, county_staff, village):
+    meeting = MeetingFactory(area=village)
+    ProposalFactory.create_batch(2, meeting=meeting)
+    meeting.attending_organizations.add(OrganizationFactory(area=village))
+    client.force_login(county_staff)
+    url = reverse("meeting_detail", args=[meeting.pk])
+    small = count_queries(client, url)
+    ProposalFactory.create_batch(20, meeting=meeting)
+    meeting.attending_organizations.add(*OrganizationFactory.create_batch(5, area=village))
+    # session, user, area, meeting with area/host/moderator, organizations, attachments, proposals
+    assert count_queries(client, url) == small
+
+
+def test_create_meeting_with_attendance_and_attachment(client, county_staff, village):
+    host = OrganizationFactory(area=village, name="陆水村党支部")
+    moderator = PersonFactory(area=village, name="孙建国")
+    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0fakejpeg", content_type="image/jpeg")
+    client.force_login(county_staff)
+    data = valid_post(
+        village,
+        host_organization=host.pk,
+        moderator=moderator.pk,
+        attending_organizations=[host.pk],
+        **{
+            "attachments-0-kind": "photo",
+            "attachments-0-file": photo,
+            "attachments-0-caption": "现场",
+        },
+    )
+    response = client.post(reverse("meeting_create"), data)
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meeting_detail", args=[meeting.pk])
+    assert meeting.attendance_total == 42 and meeting.attendance_villager == 28
+    assert meeting.starts_at == timezone.make_aware(dt.datetime(2024, 10, 31, 19, 30))
+    assert meeting.created_by == county_staff
+    assert list(meeting.attending_organizations.all()) == [host]
+    attachment = Attachment.objects.get()
+    # Stored under a random name: people's names in file names never reach the disk.
+    assert "现场" not in attachment.file.name
+    assert re.search(r"attachments/[0-9a-f]{32}\.jpg$", attachment.file.name)
+    served = client.get(reverse("attachment_file", args=[attachment.pk]))
+    assert served.status_code == 200
+
+
+def test_chinese_date_is_accepted(client, county_staff, village):
+    client.force_login(county_staff)
+    client.post(reverse("meeting_create"), valid_post(village, starts_at="2024年10月31日 19:30"))
+    assert Meeting.objects.get().starts_at.date() == dt.date(2024, 10, 31)
+
+
+def test_attendance_above_total_is_refused_and_input_kept(client, county_staff, village):
+    client.force_login(county_staff)
+    response = client.post(
+        reverse("meeting_create"),
+        valid_post(village, attendance_total="10", title="保留我输入的标题"),
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The categories add up to 40, more than the total of 10." in body
+    assert "保留我输入的标题" in body
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"attendance_total": "-1"},
+        {"attendance_total": str(10**20)},
+        {"attendance_villager": "abc"},
+        {"format": "forged"},
+        {"area": "999999"},
+        {"title": "长" * 100_000},
+        {"starts_at": "2024-13-45 25:61"},
+        {"title": ""},
+        {"host_organization": "1 OR 1=1"},
+    ],
+)
+def test_bad_input_is_refused_without_saving(client, county_staff, village, overrides):
+    client.force_login(county_staff)
+    response = client.post(reverse("meeting_create"), valid_post(village, **overrides))
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_missing_fields_are_refused(client, county_staff, village):
+    client.force_login(county_staff)
+    response = client.post(reverse("meeting_create"), {})
+    assert response.status_code == 200
+    assert not Meeting.objects.exists()
+
+
+def test_area_outside_scope_cannot_be_chosen(client, village_committee, other_village):
+    client.force_login(village_committee)
+    response = client.post(reverse("meeting_create"), valid_post(other_village))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_executable_attachment_is_refused_and_meeting_not_saved(client, county_staff, village):
+    client.force_login(county_staff)
+    bad = SimpleUploadedFile("setup.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    data = valid_post(village, **{"attachments-0-kind": "document", "attachments-0-file": bad})
+    response = client.post(reverse("meeting_create"), data)
+    assert response.status_code == 200
+    assert (
+        "Only images (JPG, PNG, GIF, WebP) and PDF files can be attached."
+        in response.content.decode()
+    )
+    assert not Meeting.objects.exists() and not Attachment.objects.exists()
+
+
+def test_edit_meeting_keeps_history_of_fields(client, county_staff, village):
+    meeting = MeetingFactory(area=village, title="旧标题")
+    client.force_login(county_staff)
+    response = client.post(
+        reverse("meeting_edit", args=[meeting.pk]), valid_post(village, title="新标题")
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "新标题"
+
+
+def test_minutes_print_view_has_signature_space(client, county_staff, village):
+    meeting = MeetingFactory(area=village, minutes="同意硬化通湾公路。")
+    client.force_login(county_staff)
+    body = client.get(reverse("meeting_minutes", args=[meeting.pk])).content.decode()
+    assert "同意硬化通湾公路。" in body
+    assert "Moderator (signature)" in body
+    assert 'class="site-header"' not in body
+
+
+def test_calendar_lists_upcoming_meetings_only(client, village_committee, village):
+    MeetingFactory(
+        area=village, title="下周屋场会", starts_at=timezone.now() + dt.timedelta(days=7)
+    )
+    MeetingFactory(
+        area=village, title="上月屋场会", starts_at=timezone.now() - dt.timedelta(days=30)
+    )
+    client.force_login(village_committee)
+    body = client.get(reverse("meeting_calendar")).content.decode()
+    assert "下周屋场会" in body and "上月屋场会" not in body
+
+
+def test_ics_feed_is_valid_and_scoped(client, village_committee, village, other_village):
+    starts = timezone.now() + dt.timedelta(days=3)
+    MeetingFactory(area=village, title="陆水村夜话, 议题; 很长" * 5, starts_at=starts)
+    MeetingFactory(area=other_village, title="白湖村屋场会", starts_at=starts)
+    client.force_login(village_committee)
+    feed_url = client.get(reverse("meeting_calendar")).context["feed_url"]
+    client.logout()
+    response = client.get(feed_url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    text = response.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    unfolded = text.replace("\r\n ", "")
+    assert "陆水村夜话\\, 议题\\; 很长" in unfolded
+    assert "白湖村屋场会" not in unfolded
+    assert unfolded.count("BEGIN:VEVENT") == 1
+
+
+def test_ics_feed_with_forged_token_is_404(client, db):
+    assert client.get(reverse("meeting_feed", args=["forged-token"])).status_code == 404
