@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests and checks run with DEBUG off, as production does; they need a key of their own.
 TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=0
 
-.PHONY: install run test lint messages compilemessages clean
+.PHONY: install run test lint messages compilemessages browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,17 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: compilemessages lint
+# The browser tests need Debian's Chromium; install it when missing and we may (root).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; } || \
+	  { echo "Install Chromium: apt-get install chromium fonts-noto-cjk"; exit 1; }
+
+test: compilemessages lint browser
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 locale/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) staticfiles artifacts db.sqlite3 locale/*/LC_MESSAGES/*.mo
