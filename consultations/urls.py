@@ -19,6 +19,17 @@ urlpatterns = [
     path("proposals/", proposals.proposal_list, name="proposal_list"),
     path("proposals/board/", proposals.proposal_board, name="proposal_board"),
     path("meetings/<int:pk>/proposals/new/", proposals.proposal_create, name="proposal_create"),
+    # One form page per decision step: proposal_deliberate, proposal_adopt, proposal_reject,
+    # proposal_refer, proposal_reply, proposal_feedback.
+    *(
+        path(
+            f"proposals/<int:pk>/{name}/",
+            proposals.proposal_step,
+            {"step_name": name},
+            name=f"proposal_{name}",
+        )
+        for name in proposals.STEPS
+    ),
     # 共建 共管 共评 共享 projects and what follows them
     path("projects/", projects.project_list, name="project_list"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
