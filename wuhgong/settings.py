@@ -75,8 +75,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "wuhgong.wsgi.application"
 
+# An empty DATABASE_URL counts as unset.
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Connections are reused across requests; a pool can be enabled with DB_POOL=1.

@@ -1,9 +1,10 @@
 """共评 evaluate together: villagers and others rate what was done."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Cast, NullIf, Round
 from django.utils.translation import gettext_lazy as _
 
 from organizations.scoping import ScopedQuerySet
@@ -22,30 +23,18 @@ class EvaluatorKind(models.TextChoices):
 
 
 def satisfaction_rate_expression(prefix=""):
-    """(satisfied + basically satisfied) / all ballots, as a percentage; NULL with no ballots.
+    """(satisfied + basically satisfied) / all ballots, as a percentage with one decimal,
+    computed in the database; NULL when there are no ballots.
 
-    ``prefix`` lets a parent model annotate through a relation, e.g. "evaluations__".
+    Floats, not integers, so that SQLite does not truncate 2/3 to 0; rounded like the
+    ``satisfaction_rate`` property. ``prefix`` annotates through a relation ("evaluations__").
     """
-    satisfied = F(f"{prefix}satisfied") + F(f"{prefix}basically_satisfied")
-    total = satisfied + F(f"{prefix}dissatisfied")
-    return Case(
-        When(**{f"{prefix}satisfied__isnull": True}, then=Value(None)),
-        When(
-            Q(
-                **{
-                    f"{prefix}satisfied": 0,
-                    f"{prefix}basically_satisfied": 0,
-                    f"{prefix}dissatisfied": 0,
-                }
-            ),
-            then=Value(None),
-        ),
-        default=ExpressionWrapper(
-            satisfied * Value(Decimal("100.0")) / total,
-            output_field=DecimalField(max_digits=7, decimal_places=2),
-        ),
-        output_field=DecimalField(max_digits=7, decimal_places=2),
+    satisfied = Cast(F(f"{prefix}satisfied") + F(f"{prefix}basically_satisfied"), FloatField())
+    total = Cast(
+        F(f"{prefix}satisfied") + F(f"{prefix}basically_satisfied") + F(f"{prefix}dissatisfied"),
+        FloatField(),
     )
+    return Round(satisfied * Value(100.0) / NullIf(total, Value(0.0)), 1)
 
 
 class EvaluationQuerySet(ScopedQuerySet):
@@ -150,6 +139,5 @@ class Evaluation(Timestamped):
         """Percentage of satisfied + basically satisfied ballots, or None without ballots."""
         if not self.ballots:
             return None
-        return (Decimal(self.satisfied + self.basically_satisfied) * 100 / self.ballots).quantize(
-            Decimal("0.1")
-        )
+        rate = Decimal(self.satisfied + self.basically_satisfied) * 100 / self.ballots
+        return rate.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

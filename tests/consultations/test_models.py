@@ -232,9 +232,10 @@ def test_evaluated_without_published_outcome_lists_each_project_once(village):
 @pytest.mark.parametrize(
     ("satisfied", "basically", "dissatisfied", "score", "rate"),
     [
-        # Only whole-number rates for now: on SQLite the annotation divides integers, so
-        # 2 of 3 comes out as 66 rather than 66.7 (a model bug, reported, not yet fixed).
         (40, 8, 2, None, Decimal("96.0")),
+        (1, 1, 1, None, Decimal("66.7")),  # integer division would give 66
+        (1, 0, 7, None, Decimal("12.5")),
+        (1, 0, 15, None, Decimal("6.3")),  # 6.25 rounds half up on both sides
         (0, 0, 7, None, Decimal("0.0")),
         (3, 0, 0, None, Decimal("100.0")),
         (0, 0, 0, Decimal("92.5"), None),  # a score and no ballots: no rate
@@ -256,5 +257,5 @@ def test_satisfaction_rate_property_and_annotation_agree(
     if rate is None:
         assert annotated.satisfaction_rate_pct is None
     else:
-        # The property rounds to one decimal for display; the SQL keeps more.
-        assert annotated.satisfaction_rate_pct.quantize(Decimal("0.1")) == rate
+        # Both round to one decimal, half up.
+        assert Decimal(str(annotated.satisfaction_rate_pct)) == rate
