@@ -203,6 +203,10 @@ def refer_proposal(
     """Hand the matter to a unit that can act on it, with a date by which it must reply."""
     proposal = _lock(Proposal, proposal.pk)
     _move(proposal, S.REFERRED, actor=actor, note=note)
+    if handling_unit is None or due_on is None:
+        raise LifecycleError(
+            _("A referral needs a handling unit and a due date."), code="referral_incomplete"
+        )
     proposal.referred_to = handling_unit
     proposal.referral_due_on = due_on
     proposal.save()
@@ -322,6 +326,8 @@ def record_progress(
 def complete_project(*, project: Project, actor, actual_end: date) -> Project:
     """A project is done only at 100%."""
     project = _lock(Project, project.pk)
+    if project.status == ProjectStatus.COMPLETED:
+        raise LifecycleError(_("The project is already completed."), code="completed")
     if project.progress != 100:
         raise LifecycleError(
             _("A project is completed only at 100%% progress (now %(progress)d%%).")

@@ -594,3 +594,27 @@ def test_unpublishing_withdraws_the_outcome_but_keeps_its_disclosure_date(projec
     outcome.refresh_from_db()
     assert (outcome.is_published, outcome.disclosed_on) == (False, dt.date(2024, 10, 1))
     assert not Outcome.objects.published().exists()
+
+
+def test_referral_without_unit_or_due_date_is_refused(proposal_in, actor):
+    proposal = proposal_in(S.DELIBERATING)
+    with pytest.raises(services.LifecycleError):
+        services.refer_proposal(proposal=proposal, actor=actor, handling_unit=None, due_on=None)
+    proposal.refresh_from_db()
+    assert proposal.status == S.DELIBERATING
+    assert proposal.status_changes.count() == 2
+
+
+def test_completing_a_completed_project_again_is_refused(actor, project):
+    services.record_progress(
+        project=project,
+        actor=actor,
+        reported_on=dt.date(2024, 5, 1),
+        progress=100,
+        description="完工",
+    )
+    services.complete_project(project=project, actor=actor, actual_end=dt.date(2024, 5, 2))
+    with pytest.raises(services.LifecycleError):
+        services.complete_project(project=project, actor=actor, actual_end=dt.date(2024, 9, 9))
+    project.refresh_from_db()
+    assert project.actual_end == dt.date(2024, 5, 2)
