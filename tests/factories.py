@@ -55,7 +55,8 @@ class TownFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     parent = factory.SubFactory(CountyFactory)
-    code = factory.Sequence(lambda n: f"421221{300 + n:03d}")
+    # Wraps around, like the village and hamlet codes, so long test runs reuse towns.
+    code = factory.Sequence(lambda n: f"421221{300 + n % 700:03d}")
     name = factory.Sequence(lambda n: f"测试镇{n}")
     level = AreaLevel.TOWN
 

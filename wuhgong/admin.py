@@ -103,7 +103,12 @@ class WuhgongAdminMixin:
 
 
 class ModelAdmin(WuhgongAdminMixin, admin.ModelAdmin):
-    """A model admin that fills in who recorded new rows, in its form and in its inlines."""
+    """A model admin that fills in who recorded new rows, in its form and in its inlines.
+
+    Where ``get_queryset`` joins relations (because ``__str__`` names them), it joins
+    ``list_select_related`` too: Django's changelist skips that setting once the queryset
+    already joins anything.
+    """
 
     form = PreloadedRelationsForm
 

@@ -1,0 +1,77 @@
+"""共享 share the outcome: what a matter delivered and its publication (公示)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from consultations import services
+from consultations.models import Outcome
+from organizations.admin import TownFilter
+from wuhgong.admin import ModelAdmin
+
+from .base import RECORD_FIELDS, RECORD_FIELDSET, run_service_on_each
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(ModelAdmin):
+    list_display = (
+        "title",
+        "project",
+        "project_area",
+        "beneficiary_households",
+        "beneficiary_people",
+        "is_published",
+        "disclosed_on",
+    )
+    list_select_related = ("project", "project__area")
+    list_filter = ("is_published", "disclosed_on", TownFilter)
+    search_fields = ("title", "summary", "project__title")
+    date_hierarchy = "disclosed_on"
+    autocomplete_fields = ("project",)
+    readonly_fields = RECORD_FIELDS
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "project",
+                    "title",
+                    "summary",
+                    ("beneficiary_households", "beneficiary_people"),
+                    ("is_published", "disclosed_on"),
+                )
+            },
+        ),
+        RECORD_FIELDSET,
+    )
+    actions = ["publish", "unpublish"]
+
+    @admin.display(description=_("area"), ordering="project__area__code")
+    def project_area(self, obj):
+        return obj.project.area
+
+    @admin.action(description=_("Publish the selected outcomes"), permissions=["change"])
+    def publish(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda outcome: services.publish_outcome(outcome=outcome, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d outcome is published.", "%(count)d outcomes are published.", n)
+                % {"count": n}
+            ),
+        )
+
+    @admin.action(description=_("Withdraw the selected outcomes"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        run_service_on_each(
+            self,
+            request,
+            queryset,
+            lambda outcome: services.unpublish_outcome(outcome=outcome, actor=request.user),
+            lambda n: (
+                ngettext("%(count)d outcome is withdrawn.", "%(count)d outcomes are withdrawn.", n)
+                % {"count": n}
+            ),
+        )

@@ -1,0 +1,135 @@
+"""共建 build together: projects, their funding lines, progress updates and evaluations."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import Evaluation, FundingLine, Project, ProjectUpdate, Proposal
+from organizations.admin import TownFilter
+from wuhgong.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
+
+from .base import RECORD_FIELDS, RECORD_FIELDSET
+from .evaluations import satisfaction_rate_display
+
+
+class ProjectProposalInline(ReadOnlyTabularInline):
+    model = Proposal
+    fields = ("title", "meeting", "category", "status")
+    readonly_fields = fields
+    verbose_name_plural = _("proposals carried out by this project")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("meeting")
+
+
+class FundingLineInline(TabularInline):
+    model = FundingLine
+    fields = ("source", "planned", "received", "note")
+
+    def get_queryset(self, request):
+        # Each row's title (__str__) names the project: the formset sets only its id.
+        return super().get_queryset(request).select_related("project")
+
+
+class ProjectUpdateInline(TabularInline):
+    model = ProjectUpdate
+    fields = ("reported_on", "progress", "description", "photo", "recorded_by", "recorded_at")
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def get_queryset(self, request):
+        # Each row's title (__str__) names the project: the formset sets only its id.
+        return super().get_queryset(request).select_related("project", "recorded_by")
+
+
+class ProjectEvaluationInline(StackedInline):
+    model = Evaluation
+    fk_name = "project"
+    fields = (
+        "evaluator",
+        "evaluated_on",
+        ("satisfied", "basically_satisfied", "dissatisfied"),
+        "satisfaction_rate",
+        "score",
+        "comments",
+    )
+    readonly_fields = ("satisfaction_rate",)
+
+    def get_queryset(self, request):
+        # Each row's title (__str__) names the project: the formset sets only its id.
+        return super().get_queryset(request).select_related("project")
+
+    @admin.display(description=_("satisfaction rate"))
+    def satisfaction_rate(self, obj):
+        return satisfaction_rate_display(obj)
+
+
+@admin.register(Project)
+class ProjectAdmin(ModelAdmin):
+    list_display = (
+        "title",
+        "area",
+        "lead_organization",
+        "status",
+        "progress",
+        "budget",
+        "planned_end",
+    )
+    list_select_related = ("area", "lead_organization")
+    list_filter = ("status", "planned_end", "area__level", TownFilter)
+    search_fields = ("title", "description", "area__name")
+    date_hierarchy = "planned_start"
+    autocomplete_fields = ("area", "lead_organization")
+    readonly_fields = RECORD_FIELDS
+    fieldsets = (
+        (None, {"fields": ("title", "area", "lead_organization", "description", "budget")}),
+        (
+            _("Schedule and progress"),
+            {
+                "fields": (
+                    ("planned_start", "planned_end"),
+                    ("actual_start", "actual_end"),
+                    "progress",
+                    "status",
+                )
+            },
+        ),
+        RECORD_FIELDSET,
+    )
+    inlines = [
+        ProjectProposalInline,
+        FundingLineInline,
+        ProjectUpdateInline,
+        ProjectEvaluationInline,
+    ]
+
+
+@admin.register(FundingLine)
+class FundingLineAdmin(ModelAdmin):
+    list_display = ("project", "source", "planned", "received", "unit")
+    list_select_related = ("project",)
+    list_filter = ("source", TownFilter)
+    search_fields = ("project__title", "note")
+    autocomplete_fields = ("project",)
+
+    def get_queryset(self, request):
+        # FundingLine.__str__ names its project.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description=_("unit"))
+    def unit(self, obj):
+        return obj.unit
+
+
+@admin.register(ProjectUpdate)
+class ProjectUpdateAdmin(ModelAdmin):
+    list_display = ("project", "reported_on", "progress", "recorded_by")
+    list_select_related = ("project", "recorded_by")
+    list_filter = ("reported_on", TownFilter)
+    search_fields = ("project__title", "description")
+    date_hierarchy = "reported_on"
+    autocomplete_fields = ("project",)
+    readonly_fields = ("recorded_by", "recorded_at")
+
+    def get_queryset(self, request):
+        # ProjectUpdate.__str__ names its project. The changelist skips list_select_related
+        # when the queryset already joins, so the list's joins are made here too.
+        return super().get_queryset(request).select_related(*self.list_select_related)
