@@ -158,8 +158,18 @@ class DecisionForm(StepForm):
         return cleaned
 
     @property
-    def votes(self):
-        return {name: self.cleaned_data.get(name) for name in self.vote_fields}
+    def vote_bound_fields(self):
+        return [self[name] for name in self.vote_fields]
+
+    @property
+    def general_fields(self):
+        """The fields before the vote: the date, and the reason when there is one."""
+        skip = {*self.vote_fields, "note"}
+        return [field for field in self.visible_fields() if field.name not in skip]
+
+    @property
+    def closing_fields(self):
+        return [self[name] for name in ["note"] if name in self.fields]
 
 
 class AdoptForm(DecisionForm):
@@ -273,7 +283,9 @@ class ProposalFilterForm(forms.Form):
     """Filters shared by the list and the board. Invalid values are dropped one by one."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    area = AreaChoiceField(queryset=None, label=_("area"), required=False)
+    area = AreaChoiceField(
+        queryset=None, label=_("area"), required=False, empty_label=_("All areas")
+    )
     category = forms.ChoiceField(
         label=_("category"),
         required=False,
