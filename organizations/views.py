@@ -1,10 +1,139 @@
-"""Scaffold: being written in this session; replaced before the work lands."""
+"""Territory pages: county → town → village → hamlet, each with its people and recent work."""
 
-from django.http import Http404
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import Meeting, Proposal
+from organizations.models import (
+    Area,
+    AreaLevel,
+    Organization,
+    OrganizationKind,
+    Person,
+    PersonCategory,
+)
+from organizations.scoping import get_object_for_user_or_404, sees_everything, user_area
+
+RECENT_ROWS = 10
+
+CHILDREN_HEADING = {
+    AreaLevel.COUNTY: _("Towns"),
+    AreaLevel.TOWN: _("Villages"),
+    AreaLevel.VILLAGE: _("Hamlets"),
+}
 
 
-def _pending(request, *args, **kwargs):
-    raise Http404
+def _count_within(queryset, code_lookup):
+    """A subquery counting the rows of ``queryset`` in the outer area's subtree.
+
+    One correlated COUNT per area row, so a list of areas with counts stays one query.
+    """
+    rows = (
+        queryset.filter(**{f"{code_lookup}__startswith": OuterRef("code")})
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-area_home = area_detail = _pending
+def with_counts(areas, user):
+    """Areas annotated with the meetings and proposals held anywhere in their subtree."""
+    return areas.select_related("highlight").annotate(
+        meeting_count=_count_within(Meeting.objects.visible_to(user), "area__code"),
+        proposal_count=_count_within(Proposal.objects.visible_to(user), "meeting__area__code"),
+    )
+
+
+def area_home(request):
+    """The user's own area; superusers without one choose a county."""
+    area = user_area(request.user)
+    if area is not None:
+        return redirect("area_detail", code=area.code)
+    counties = (
+        with_counts(Area.objects.visible_to(request.user).of_level(AreaLevel.COUNTY), request.user)
+        if sees_everything(request.user)
+        else Area.objects.none()
+    )
+    return render(request, "organizations/area_home.html", {"counties": counties})
+
+
+def _member_counts(area, user):
+    """People in the subtree per member category, in PersonCategory's order, zeros included."""
+    counted = dict(
+        Person.objects.visible_to(user)
+        .within(area)
+        .order_by()
+        .values_list("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+    )
+    rows = [(category.label, counted.get(category.value, 0)) for category in PersonCategory]
+    return rows, sum(counted.values())
+
+
+def _organization_kinds(area, user):
+    """Organizations below the area (not in it), counted per kind."""
+    counted = (
+        Organization.objects.visible_to(user)
+        .within(area)
+        .exclude(area=area)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    labels = dict(OrganizationKind.choices)
+    return sorted(
+        ((labels.get(kind, kind), n) for kind, n in counted), key=lambda row: (-row[1], row[0])
+    )
+
+
+def area_detail(request, code):
+    area = get_object_for_user_or_404(
+        Area.objects.select_related("highlight", "parent"), request.user, code=code
+    )
+    own = user_area(request.user)
+    everywhere = sees_everything(request.user)
+    # Areas above the user's own cannot be opened, so they are named without a link.
+    breadcrumbs = [
+        (ancestor, everywhere or (own is not None and ancestor.code.startswith(own.code)))
+        for ancestor in Area.objects.ancestors(area)
+    ]
+    user = request.user
+    members, member_total = _member_counts(area, user)
+    return render(
+        request,
+        "organizations/area_detail.html",
+        {
+            "area": area,
+            "highlight": getattr(area, "highlight", None),
+            "highlight_label": _("Town brand")
+            if area.level == AreaLevel.TOWN
+            else _("Village feature"),
+            "children_heading": CHILDREN_HEADING.get(area.level, ""),
+            # Brands belong to towns and features to villages; hamlets have neither.
+            "children_highlight_label": {
+                AreaLevel.COUNTY: _("Town brand"),
+                AreaLevel.TOWN: _("Village feature"),
+            }.get(area.level),
+            "breadcrumbs": breadcrumbs,
+            "children": with_counts(
+                Area.objects.visible_to(user).filter(parent=area).order_by("code"), user
+            ),
+            "organizations": Organization.objects.visible_to(user)
+            .filter(area=area)
+            .order_by("kind", "name"),
+            "organization_kinds": _organization_kinds(area, user),
+            "members": members,
+            "member_total": member_total,
+            "meetings": Meeting.objects.visible_to(user)
+            .within(area)
+            .select_related("area")[:RECENT_ROWS],
+            "proposals": Proposal.objects.visible_to(user)
+            .within(area)
+            .select_related("meeting__area")[:RECENT_ROWS],
+        },
+    )
