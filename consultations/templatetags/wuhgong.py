@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils import numberformat
 
 register = template.Library()
 
@@ -17,12 +17,19 @@ def query_replace(context, **changes):
     return query.urlencode()
 
 
+def _grouped(value, places):
+    # Grouping spelled out: with use_l10n off Django reads settings.NUMBER_GROUPING, which is 0.
+    return numberformat.format(
+        value, ".", decimal_pos=places, grouping=3, thousand_sep=",", force_grouping=True
+    )
+
+
 @register.filter
 def money(value):
     """1234567.5 → 1,234,567.50 (yuan, grouped by thousands as finance forms write it)."""
     if value is None or value == "":
         return "—"
-    return number_format(Decimal(value), decimal_pos=2, use_l10n=False, force_grouping=True)
+    return _grouped(Decimal(value), 2)
 
 
 @register.filter
@@ -32,7 +39,7 @@ def amount(value):
         return "—"
     value = Decimal(value)
     places = 0 if value == value.to_integral() else 2
-    return number_format(value, decimal_pos=places, use_l10n=False, force_grouping=True)
+    return _grouped(value, places)
 
 
 @register.filter
