@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from .views import dashboard, matters, meetings, projects, proposals
+from .views import (
+    dashboard,
+    evaluations,
+    matters,
+    meetings,
+    outcomes,
+    projects,
+    proposals,
+    stewardship,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -32,7 +41,36 @@ urlpatterns = [
     ),
     # 共建 共管 共评 共享 projects and what follows them
     path("projects/", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_create, name="project_create"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/progress/new/", projects.progress_create, name="progress_create"),
+    path("projects/<int:pk>/complete/", projects.project_complete, name="project_complete"),
+    path("progress/<int:pk>/photo/", projects.progress_photo, name="progress_photo"),
+    path(
+        "projects/<int:pk>/stewardships/new/",
+        stewardship.stewardship_create,
+        name="stewardship_create",
+    ),
+    path("stewardships/<int:pk>/edit/", stewardship.stewardship_edit, name="stewardship_edit"),
+    path(
+        "stewardships/<int:pk>/log/new/",
+        stewardship.stewardship_log_create,
+        name="stewardship_log_create",
+    ),
+    path(
+        "projects/<int:pk>/evaluations/new/",
+        evaluations.evaluation_create,
+        name="project_evaluation_create",
+    ),
+    path("evaluations/<int:pk>/edit/", evaluations.evaluation_edit, name="project_evaluation_edit"),
+    path("projects/<int:pk>/outcome/", outcomes.outcome_edit, name="outcome_edit"),
+    path("projects/<int:pk>/outcome/publish/", outcomes.outcome_publish, name="outcome_publish"),
+    path(
+        "projects/<int:pk>/outcome/unpublish/",
+        outcomes.outcome_unpublish,
+        name="outcome_unpublish",
+    ),
     # 一事一档 the matter page
     path("matters/<int:pk>/", matters.matter_detail, name="matter_detail"),
 ]

@@ -1,10 +1,286 @@
-"""Scaffold: being written in this session; replaced before the work lands."""
+"""共建 pages: the project list, a project with everything that follows it, starting a project
+from adopted proposals with its funding lines, progress updates with photos, completion.
 
-from django.http import Http404
+The detail page also shows the later stages (共管 共评 共享); their forms live in
+stewardship.py, evaluations.py and outcomes.py next to this module.
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum, Value, When
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consultations import services
+from consultations.forms.projects import (
+    CompleteForm,
+    FundingLineFormSet,
+    ProgressForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ProjectStartForm,
+)
+from consultations.models import (
+    FundingSource,
+    Project,
+    ProjectStatus,
+    ProjectUpdate,
+    Proposal,
+    StewardshipLog,
+)
+from organizations.scoping import get_object_for_user_or_404
+
+PAGE_SIZE = 25
+FUNDING_PREFIX = "funding"
+PERCENT = DecimalField(max_digits=20, decimal_places=1)
 
 
-def _pending(request, *args, **kwargs):
-    raise Http404
+def project_for(request, pk, queryset=None):
+    """The project if the user's area covers it; 404 otherwise. Shared by the later stages."""
+    queryset = queryset if queryset is not None else Project.objects.select_related("area")
+    return get_object_for_user_or_404(queryset, request.user, pk=pk)
 
 
-project_list = project_detail = _pending
+def project_list(request):
+    today = timezone.localdate()
+    filters = ProjectFilterForm(request.GET or None, user=request.user)
+    projects = filters.filter(
+        Project.objects.visible_to(request.user).select_related("area"), today=today
+    )
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "consultations/project_list.html",
+        {"filters": filters, "page_obj": page, "projects": page.object_list, "today": today},
+    )
+
+
+def _funding(project):
+    """The project's lines with the share received, and totals: yuan apart from labour days."""
+    lines = project.funding_lines.annotate(
+        received_pct=Case(
+            When(
+                planned__gt=0,
+                then=ExpressionWrapper(
+                    F("received") * Value(Decimal("100")) / F("planned"), output_field=PERCENT
+                ),
+            ),
+            default=Value(None),
+            output_field=PERCENT,
+        )
+    )
+    labour = Q(source=FundingSource.LABOUR)
+    zero = Decimal("0")
+    totals = project.funding_lines.aggregate(
+        planned_yuan=Sum("planned", filter=~labour, default=zero),
+        received_yuan=Sum("received", filter=~labour, default=zero),
+        planned_days=Sum("planned", filter=labour),
+        received_days=Sum("received", filter=labour),
+    )
+    if totals["planned_yuan"]:
+        totals["received_yuan_pct"] = totals["received_yuan"] * 100 / totals["planned_yuan"]
+    return lines, totals
+
+
+def project_detail(request, pk):
+    project = project_for(
+        request, pk, Project.objects.select_related("area", "lead_organization", "outcome")
+    )
+    funding_lines, funding_totals = _funding(project)
+    can_complete = project.progress == 100 and project.status != ProjectStatus.COMPLETED
+    return render(
+        request,
+        "consultations/project_detail.html",
+        {
+            "project": project,
+            "today": timezone.localdate(),
+            "proposals": project.proposals.select_related("meeting__area").order_by("id"),
+            "funding_lines": funding_lines,
+            "funding_totals": funding_totals,
+            "updates": project.updates.select_related("recorded_by").order_by(
+                "-reported_on", "-id"
+            ),
+            "stewardships": project.stewardships.select_related(
+                "organization", "person"
+            ).prefetch_related(
+                Prefetch(
+                    "log_entries",
+                    queryset=StewardshipLog.objects.select_related("recorded_by"),
+                )
+            ),
+            "evaluations": project.evaluations.order_by("-evaluated_on", "-id"),
+            "outcome": getattr(project, "outcome", None),
+            "complete_form": CompleteForm(initial={"actual_end": timezone.localdate()})
+            if can_complete
+            else None,
+        },
+    )
+
+
+def _save_project(request, project, form, funding):
+    """Save the project's facts and its funding lines together, or nothing at all."""
+    is_new = project.pk is None
+    original = project
+    try:
+        with transaction.atomic():
+            if is_new:
+                data = form.cleaned_data
+                project = services.start_project(
+                    proposals=list(data["proposals"]),
+                    title=data["title"],
+                    area=data["area"],
+                    actor=request.user,
+                    description=data["description"],
+                    lead_organization=data["lead_organization"],
+                    budget=data["budget"],
+                    planned_start=data["planned_start"],
+                    planned_end=data["planned_end"],
+                )
+            else:
+                project = form.save()
+            funding.instance = project
+            funding.save()
+    except services.LifecycleError as exc:
+        funding.instance = original
+        form.add_error(None, exc)
+        return None
+    except IntegrityError:
+        funding.instance = original
+        # Two existing lines swapping sources collide midway; the whole save is undone.
+        form.add_error(
+            None,
+            _(
+                "The funding lines could not be saved: two lines would have the same source "
+                "at once. Change one line at a time."
+            ),
+        )
+        return None
+    return project
+
+
+def _project_form_page(request, project, form_class, **form_kwargs):
+    post = request.POST if request.method == "POST" else None
+    form = form_class(post, instance=project, user=request.user, **form_kwargs)
+    funding = FundingLineFormSet(post, instance=project, prefix=FUNDING_PREFIX)
+    if post is not None and form.is_valid() and funding.is_valid():
+        is_new = project.pk is None
+        saved = _save_project(request, project, form, funding)
+        if saved is not None:
+            messages.success(
+                request,
+                _("The project was started.") if is_new else _("The project was updated."),
+            )
+            return redirect("project_detail", pk=saved.pk)
+    if post is not None:
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "consultations/project_form.html",
+        {"form": form, "funding": funding, "project": project},
+    )
+
+
+def _preselected_proposal(request):
+    """?proposal=<id> from a proposal's page: tick it and borrow its title."""
+    raw = request.GET.get("proposal", "")
+    if not raw.isdigit() or len(raw) > 18:
+        return {}
+    proposal = (
+        Proposal.objects.visible_to(request.user)
+        .adopted_without_project()
+        .filter(pk=int(raw))
+        .first()
+    )
+    if proposal is None:
+        return {}
+    return {"proposals": [proposal.pk], "title": proposal.title}
+
+
+def project_create(request):
+    initial = _preselected_proposal(request) if request.method != "POST" else {}
+    return _project_form_page(request, Project(), ProjectStartForm, initial=initial)
+
+
+def project_edit(request, pk):
+    return _project_form_page(request, project_for(request, pk), ProjectForm)
+
+
+def progress_create(request, pk):
+    project = project_for(request, pk)
+    today = timezone.localdate()
+    form = ProgressForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"reported_on": today, "progress": project.progress},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.record_progress(
+                    project=project,
+                    actor=request.user,
+                    reported_on=data["reported_on"],
+                    progress=data["progress"],
+                    description=data["description"],
+                    photo=data["photo"] or None,
+                )
+                if data["complete"]:
+                    services.complete_project(
+                        project=project, actor=request.user, actual_end=data["reported_on"]
+                    )
+        except services.LifecycleError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("The project is completed.")
+                if data["complete"]
+                else _("The progress was recorded."),
+            )
+            return redirect("project_detail", pk=project.pk)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request, "consultations/project_progress_form.html", {"project": project, "form": form}
+    )
+
+
+def project_complete(request, pk):
+    project = project_for(request, pk)
+    form = CompleteForm(request.POST or None, initial={"actual_end": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_project(
+                project=project, actor=request.user, actual_end=form.cleaned_data["actual_end"]
+            )
+        except services.LifecycleError as exc:
+            form.add_error("actual_end", exc)
+        else:
+            messages.success(request, _("The project is completed."))
+            return redirect("project_detail", pk=project.pk)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request, "consultations/project_complete.html", {"project": project, "form": form}
+    )
+
+
+def progress_photo(request, pk):
+    """Progress photos are served only to users whose scope covers the project, never publicly."""
+    update = get_object_for_user_or_404(
+        ProjectUpdate.objects.exclude(photo=""), request.user, pk=pk
+    )
+    try:
+        handle = update.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, filename=update.photo.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,264 @@
+"""共建 forms: starting a project from adopted proposals, its funding lines, its progress and
+completion, and the project list filters."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consultations.models import (
+    FundingLine,
+    FundingSource,
+    Project,
+    ProjectStatus,
+    Proposal,
+)
+
+from .fields import AreaChoiceField, DateInput, scope_choices, validate_upload
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
+def not_negative(form, names, message):
+    """A friendly field-level message for amounts the database would refuse as negative."""
+    for name in names:
+        field = form.fields[name]
+        field.validators.append(MinValueValidator(0, message=message))
+        field.widget.attrs.update({"min": 0, "step": "0.01", "inputmode": "decimal"})
+
+
+class ProposalChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return f"{obj.title} · {obj.meeting.area.name}"
+
+    def _check_values(self, value):
+        # SQLite cannot even compare an id beyond 64 bits in an IN (...) list: refuse it here.
+        for pk in value:
+            if str(pk).isdigit() and len(str(pk)) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class ProjectForm(forms.ModelForm):
+    """The project's own facts; status, progress and actual dates move only through services."""
+
+    area = AreaChoiceField(queryset=None, label=_("area"))
+
+    class Meta:
+        model = Project
+        fields = [
+            "title",
+            "area",
+            "description",
+            "lead_organization",
+            "budget",
+            "planned_start",
+            "planned_end",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_choices(self, user, areas=["area"], organizations=["lead_organization"])
+        not_negative(self, ["budget"], _("The budget cannot be negative."))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The planned end cannot be before the planned start."))
+        return cleaned
+
+
+class ProjectStartForm(ProjectForm):
+    """A new project: which adopted proposals it carries out, and its facts."""
+
+    proposals = ProposalChoiceField(
+        queryset=None,
+        label=_("Adopted proposals it carries out"),
+        error_messages={"required": _("Choose at least one adopted proposal.")},
+    )
+
+    field_order = ["proposals"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["proposals"].queryset = (
+            Proposal.objects.visible_to(user)
+            .adopted_without_project()
+            .select_related("meeting__area")
+            .order_by(F("decided_on").desc(nulls_last=True), "-id")
+        )
+        self.fields["area"].required = False
+        self.fields["area"].help_text = _(
+            "Leave empty when all the proposals come from one area: the project takes that area."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        proposals = cleaned.get("proposals")
+        areas = {proposal.meeting.area_id for proposal in proposals or []}
+        if len(areas) > 1 and not cleaned.get("area"):
+            self.add_error(
+                "area", _("The proposals come from different areas; choose the project's area.")
+            )
+        return cleaned
+
+
+class FundingLineForm(forms.ModelForm):
+    class Meta:
+        model = FundingLine
+        fields = ["source", "planned", "received", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        not_negative(self, ["planned", "received"], _("Amounts cannot be negative."))
+
+
+class BaseFundingLineFormSet(forms.BaseInlineFormSet):
+    """One line per source: a repeated source is named next to the line that repeats it."""
+
+    def clean(self):
+        seen = set()
+        repeated = False
+        for form in self.forms:
+            if self._should_delete_form(form) or not hasattr(form, "cleaned_data"):
+                continue
+            source = form.cleaned_data.get("source")
+            if not source:
+                continue
+            if source in seen:
+                repeated = True
+                form.add_error(
+                    "source",
+                    _("“%(source)s” is already on another line; each source appears once.")
+                    % {"source": FundingSource(source).label},
+                )
+            seen.add(source)
+        if repeated:
+            raise ValidationError(
+                _("Each source of funding may appear only once; add its amounts together."),
+                code="duplicate_source",
+            )
+        # Django's own unique check would repeat the message above in its own words.
+        super().clean()
+
+
+FundingLineFormSet = forms.inlineformset_factory(
+    Project,
+    FundingLine,
+    form=FundingLineForm,
+    formset=BaseFundingLineFormSet,
+    extra=3,
+    can_delete=True,
+    max_num=len(FundingSource),
+    validate_max=True,
+)
+
+
+class ProgressForm(forms.Form):
+    reported_on = forms.DateField(label=_("reported on"), widget=DateInput())
+    progress = forms.IntegerField(
+        label=_("progress (%)"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    description = forms.CharField(
+        label=_("description"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was done since the last report."),
+    )
+    photo = forms.FileField(
+        label=_("photo"),
+        required=False,
+        help_text=_("A photo from the site: JPG, PNG, GIF or WebP, up to 10 MB."),
+    )
+    complete = forms.BooleanField(
+        label=_("The work is finished: mark the project completed on this date"),
+        required=False,
+    )
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            validate_upload(photo)
+            if not photo.name.lower().endswith(PHOTO_SUFFIXES):
+                raise ValidationError(
+                    _("A progress photo must be an image (JPG, PNG, GIF or WebP)."),
+                    code="file_type",
+                )
+        return photo
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("complete") and cleaned.get("progress") not in (None, 100):
+            self.add_error("complete", _("A project is completed only at 100% progress."))
+        return cleaned
+
+
+class CompleteForm(forms.Form):
+    actual_end = forms.DateField(label=_("actual end"), widget=DateInput())
+
+
+SORTS = {
+    "-created": (_("Newest first"), ["-created_at", "-id"]),
+    "planned_end": (
+        _("Planned end, soonest first"),
+        [F("planned_end").asc(nulls_last=True), "-id"],
+    ),
+    "title": (_("Title"), ["title", "-id"]),
+    "progress": (_("Least progress first"), ["progress", "-id"]),
+    "-progress": (_("Most progress first"), ["-progress", "-id"]),
+    "-budget": (_("Largest budget first"), ["-budget", "-id"]),
+}
+
+
+class ProjectFilterForm(forms.Form):
+    """The project list's filters. Invalid values are dropped rather than failing the page."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    area = AreaChoiceField(queryset=None, label=_("area"), required=False)
+    status = forms.ChoiceField(
+        label=_("status"),
+        required=False,
+        choices=[("", _("All statuses")), *ProjectStatus.choices],
+    )
+    overdue = forms.BooleanField(label=_("Past planned end only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[(key, label) for key, (label, _o) in SORTS.items()],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_choices(self, user, areas=["area"])
+        # Hamlets would make the select long; filtering a village includes its hamlets.
+        self.fields["area"].queryset = self.fields["area"].queryset.filter(level__lte=3)
+
+    def filter(self, queryset, *, today=None):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("area"):
+            queryset = queryset.within(data["area"])
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("overdue"):
+            queryset = queryset.overdue(today or timezone.localdate())
+        if data.get("q"):
+            queryset = queryset.filter(title__icontains=data["q"])
+        _label, order = SORTS[data.get("sort") or "-created"]
+        return queryset.order_by(*order)

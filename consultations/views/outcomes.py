@@ -1,0 +1,67 @@
+"""共享 pages: what a project delivered and for whom, and its publication (公示)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consultations import services
+from consultations.forms.outcomes import OutcomeForm
+from consultations.models import Outcome, Project
+from organizations.scoping import get_object_for_user_or_404
+
+from .projects import project_for
+
+
+def _back_to(project_pk):
+    return redirect(reverse("project_detail", args=[project_pk]) + "#outcome")
+
+
+def outcome_edit(request, pk):
+    """Create the project's outcome, or edit the one it has (a project has at most one)."""
+    project = project_for(request, pk, Project.objects.select_related("area", "outcome"))
+    outcome = getattr(project, "outcome", None) or Outcome(project=project, title=project.title)
+    form = OutcomeForm(request.POST or None, instance=outcome)
+    if request.method == "POST" and form.is_valid():
+        is_new = outcome.pk is None
+        saved = form.save(commit=False)
+        if is_new:
+            saved.created_by = request.user
+        saved.save()
+        messages.success(
+            request, _("The outcome was recorded.") if is_new else _("The outcome was updated.")
+        )
+        return _back_to(project.pk)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "consultations/outcome_form.html",
+        {"form": form, "outcome": outcome, "project": project},
+    )
+
+
+def _outcome_for(request, project_pk):
+    return get_object_for_user_or_404(Outcome.objects.all(), request.user, project_id=project_pk)
+
+
+@require_POST
+def outcome_publish(request, pk):
+    outcome = _outcome_for(request, pk)
+    outcome = services.publish_outcome(outcome=outcome, actor=request.user)
+    messages.success(
+        request,
+        _("The outcome is published (disclosed on %(date)s).")
+        % {"date": date_format(outcome.disclosed_on, "DATE_FORMAT")},
+    )
+    return _back_to(pk)
+
+
+@require_POST
+def outcome_unpublish(request, pk):
+    outcome = _outcome_for(request, pk)
+    services.unpublish_outcome(outcome=outcome, actor=request.user)
+    messages.success(request, _("The outcome is no longer published."))
+    return _back_to(pk)
