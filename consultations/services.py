@@ -102,6 +102,8 @@ def start_deliberation(*, proposal: Proposal, actor, note: str = "") -> Proposal
 
 def _check_votes(proposal, *, votes_present, votes_for, votes_against, votes_abstain):
     cast = (votes_for or 0) + (votes_against or 0) + (votes_abstain or 0)
+    if votes_present is None and votes_for is None and votes_against is None and not cast:
+        return None  # decided without a vote: nothing to record as present
     if votes_present is not None:
         present = votes_present
     else:

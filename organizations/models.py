@@ -141,7 +141,11 @@ class OrganizationKind(models.TextChoices):
 
 
 class OrganizationQuerySet(ScopedQuerySet):
-    pass
+    def handling_units_for(self, user, area):
+        """Units a matter raised in ``area`` can be referred to by this user: those in the
+        user's scope, and those of the town and county above the area (镇交通办, 县水利局)."""
+        above = [area.code[:n] for n in CODE_LENGTH.values() if n < len(area.code)]
+        return self.visible_to(user) | self.filter(area__code__in=above)
 
 
 class Organization(models.Model):

@@ -217,7 +217,11 @@ class ReferForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, self.user, organizations=["handling_unit"])
+        self.fields["handling_unit"].queryset = (
+            Organization.objects.handling_units_for(self.user, self.proposal.meeting.area)
+            .select_related("area")
+            .order_by("area__code", "name")
+        )
         self.fields["due_on"].initial = timezone.localdate() + timedelta(days=30)
 
     def clean_due_on(self):

@@ -825,3 +825,21 @@ def test_step_pages_render_with_a_constant_number_of_queries(signed_in, proposal
     # session, user, the proposal with meeting, area, proposer and handling unit joined, the
     # user's area (page header); the referral form adds the organizations of its select
     assert count_queries(signed_in, url) == few == (5 if step == "refer" else 4)
+
+
+def test_village_committee_can_refer_to_a_town_or_county_unit(
+    signed_in, proposal_in, town, county, other_town, today
+):
+    town_office = OrganizationFactory(area=town, name="高铁岭镇交通办")
+    county_bureau = OrganizationFactory(area=county, name="嘉鱼县水利和湖泊局")
+    OrganizationFactory(area=other_town, name="官桥镇交通办")
+    proposal = proposal_in(S.DELIBERATING)
+    body = signed_in.get(step_url("refer", proposal)).content.decode()
+    # Units above the village are offered; those of another town are not.
+    assert "高铁岭镇交通办" in body and "嘉鱼县水利和湖泊局" in body
+    assert "官桥镇交通办" not in body
+    due = (today + dt.timedelta(days=20)).isoformat()
+    signed_in.post(step_url("refer", proposal), {"handling_unit": county_bureau.pk, "due_on": due})
+    proposal.refresh_from_db()
+    assert proposal.referred_to == county_bureau
+    assert town_office.pk != county_bureau.pk

@@ -618,3 +618,8 @@ def test_completing_a_completed_project_again_is_refused(actor, project):
         services.complete_project(project=project, actor=actor, actual_end=dt.date(2024, 9, 9))
     project.refresh_from_db()
     assert project.actual_end == dt.date(2024, 5, 2)
+
+
+def test_decision_without_a_vote_records_nobody_present(proposal_in):
+    proposal = proposal_in(S.ADOPTED)
+    assert (proposal.votes_present, proposal.votes_for) == (None, None)
