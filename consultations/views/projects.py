@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum, Value, When
+from django.db.models import FloatField, Prefetch, Q, Sum, Value
+from django.db.models.functions import Cast, NullIf, Round
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,7 +38,6 @@ from organizations.scoping import get_object_for_user_or_404
 
 PAGE_SIZE = 25
 FUNDING_PREFIX = "funding"
-PERCENT = DecimalField(max_digits=20, decimal_places=1)
 
 
 def project_for(request, pk, queryset=None):
@@ -62,16 +62,13 @@ def project_list(request):
 
 def _funding(project):
     """The project's lines with the share received, and totals: yuan apart from labour days."""
+    # Floats, as for the satisfaction rate: SQLite would divide whole-yuan amounts as integers.
     lines = project.funding_lines.annotate(
-        received_pct=Case(
-            When(
-                planned__gt=0,
-                then=ExpressionWrapper(
-                    F("received") * Value(Decimal("100")) / F("planned"), output_field=PERCENT
-                ),
-            ),
-            default=Value(None),
-            output_field=PERCENT,
+        received_pct=Round(
+            Cast("received", FloatField())
+            * Value(100.0)
+            / NullIf(Cast("planned", FloatField()), Value(0.0)),
+            1,
         )
     )
     labour = Q(source=FundingSource.LABOUR)

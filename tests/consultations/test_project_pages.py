@@ -547,6 +547,14 @@ def test_detail_shows_the_whole_project(vc_client, full_project):
     assert reverse("project_complete", args=[full_project.pk]) not in page
 
 
+def test_detail_shares_received_are_not_truncated_and_a_zero_plan_shows_a_dash(vc_client, project):
+    FundingLineFactory(project=project, source=F.DONATIONS, planned=3, received=1)
+    FundingLineFactory(project=project, source=F.MATERIALS, planned=0, received=500)
+    page = text(vc_client.get(reverse("project_detail", args=[project.pk])))
+    assert "33.3%" in page
+    assert re.search(r"500\.00</td>\s*<td class=\"num\">—</td>", page)
+
+
 def test_detail_offers_completion_at_100_percent(vc_client, project):
     project.progress = 100
     project.status = ProjectStatus.IN_PROGRESS
