@@ -2,7 +2,7 @@
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django import forms
@@ -166,7 +166,6 @@ class Case:
     add_children: object = nothing  # rows that show inside the object's change form
     can_add: bool = True
     can_change: bool = True
-    params: dict = field(default_factory=dict)
 
     def __str__(self):
         return self.model.__name__
@@ -284,6 +283,30 @@ def test_change_form_queries_do_not_grow_with_rows(admin_client, case):
     assert count_queries(admin_client, path) == few
 
 
+def test_meeting_list_queries_by_name(admin_client, django_assert_num_queries):
+    for _ in range(5):
+        make_meeting()
+    path = url(Meeting, "changelist")
+    admin_client.get(path)
+    # 1 session, 2 user, 3 towns for the town filter, 4 count of rows, 5 count without
+    # filters, 6 the page of meetings joined with area and host organization,
+    # 7 first and last date and 8 the days for the date hierarchy.
+    with django_assert_num_queries(8):
+        admin_client.get(path)
+
+
+def test_proposal_change_form_queries_by_name(admin_client, django_assert_num_queries):
+    proposal = make_proposal()
+    add_status_changes(proposal, 5)
+    path = url(Proposal, "change", proposal.pk)
+    admin_client.get(path)
+    # 1 session, 2 user, 3 the proposal, 4 its status changes joined with who made them,
+    # 5-7 the chosen meeting, proposer and project for the autocomplete widgets (the
+    # unit it was referred to is empty: no query), 8 the recorder shown read-only.
+    with django_assert_num_queries(8):
+        admin_client.get(path)
+
+
 # --- Saving ---------------------------------------------------------------------------------
 
 
@@ -337,6 +360,19 @@ def test_change_form_saves_unchanged(admin_client, case):
         *(i.formset.errors for i in response.context["inline_admin_formsets"]),
     ]
     assert response.status_code == 302, errors
+
+
+@pytest.mark.xfail(
+    raises=TypeError,
+    strict=True,
+    reason="Area.clean computes self.level - 1 when the level is missing (a model bug)",
+)
+def test_area_form_without_a_level_reports_an_error(admin_client, town):
+    response = admin_client.post(
+        url(Area, "add"), {"code": "421221101203", "name": "新村", "level": "", "parent": town.pk}
+    )
+    assert response.status_code == 200
+    assert "level" in response.context["adminform"].form.errors
 
 
 def test_status_change_history_cannot_be_edited(admin_client):
