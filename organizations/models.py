@@ -111,7 +111,7 @@ class Area(models.Model):
             )
         if self.parent_id:
             parent = self.parent
-            if parent.level != self.level - 1:
+            if self.level and parent.level != self.level - 1:
                 raise ValidationError({"parent": _("The parent must be one level above.")})
             if self.code and not self.code.startswith(parent.code):
                 raise ValidationError(
@@ -247,7 +247,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        ordering = ["organization", "person"]
+        ordering = ["organization_id", "person_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "organization", "started_on"],

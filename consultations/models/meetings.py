@@ -159,7 +159,7 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["meeting", "uploaded_at"]
+        ordering = ["meeting_id", "uploaded_at"]
 
     def __str__(self):
         return self.caption or self.get_kind_display()
@@ -348,7 +348,7 @@ class ProposalStatusChange(models.Model):
     class Meta:
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
-        ordering = ["proposal", "changed_at", "id"]
+        ordering = ["proposal_id", "changed_at", "id"]
 
     def __str__(self):
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"

@@ -141,7 +141,7 @@ class FundingLine(models.Model):
     class Meta:
         verbose_name = _("funding line")
         verbose_name_plural = _("funding lines")
-        ordering = ["project", "source"]
+        ordering = ["project_id", "source"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "source"], name="funding_line_one_per_source"
@@ -199,7 +199,7 @@ class ProjectUpdate(models.Model):
     class Meta:
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
-        ordering = ["project", "reported_on", "id"]
+        ordering = ["project_id", "reported_on", "id"]
         constraints = [
             models.CheckConstraint(
                 name="project_update_progress_0_to_100",

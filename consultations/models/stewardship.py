@@ -57,7 +57,7 @@ class Stewardship(Timestamped):
     class Meta:
         verbose_name = _("stewardship")
         verbose_name_plural = _("stewardships")
-        ordering = ["project", "started_on", "id"]
+        ordering = ["project_id", "started_on", "id"]
         constraints = [
             models.CheckConstraint(
                 name="stewardship_has_steward",
@@ -112,7 +112,7 @@ class StewardshipLog(models.Model):
     class Meta:
         verbose_name = _("log entry")
         verbose_name_plural = _("log entries")
-        ordering = ["stewardship", "-logged_on", "-id"]
+        ordering = ["stewardship_id", "-logged_on", "-id"]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.logged_on}"

@@ -36,15 +36,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    # The live server serves static files from the finders, which know no hashed names.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="zh-CN", viewport=VIEWPORTS["desktop"])
