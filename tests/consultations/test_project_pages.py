@@ -709,6 +709,17 @@ def test_progress_on_a_completed_project_shows_the_lifecycle_refusal(vc_client, 
     assert not ProjectUpdate.objects.exists()
 
 
+def test_progress_page_of_a_completed_project_offers_no_form(vc_client, project):
+    project.progress = 100
+    project.status = ProjectStatus.COMPLETED
+    project.actual_start = project.actual_end = dt.date(2024, 6, 1)
+    project.save()
+    response = vc_client.get(reverse("progress_create", args=[project.pk]))
+    assert response.status_code == 200
+    assert "The project is already completed." in text(response)
+    assert 'name="progress"' not in text(response)
+
+
 def test_complete_marks_a_project_at_100_completed(vc_client, project):
     project.progress = 100
     project.status = ProjectStatus.IN_PROGRESS
