@@ -165,6 +165,8 @@ FundingLineFormSet = forms.inlineformset_factory(
     can_delete=True,
     max_num=len(FundingSource),
     validate_max=True,
+    # A forged TOTAL_FORMS builds at most this many forms (Django's default is 1,000 more).
+    absolute_max=2 * len(FundingSource),
 )
 
 

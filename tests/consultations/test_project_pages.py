@@ -205,6 +205,10 @@ def test_list_ignores_forged_filter_values(vc_client, project):
     )
     assert response.status_code == 200
     assert titles_listed(response) == [project.title]
+    response = vc_client.get(
+        reverse("project_list"), {"area": HUGE, "page": HUGE, "q": "长" * 5000}
+    )
+    assert response.status_code == 200
 
 
 def test_list_queries_do_not_grow_with_projects(vc_client, village):
@@ -353,6 +357,29 @@ def test_bad_input_to_start_a_project_is_refused_without_saving(
     assert "Please correct the errors below; nothing was saved." in text(response)
     assert not Project.objects.exists()
     assert not FundingLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("management_overrides", "message"),
+    [
+        ({"funding-TOTAL_FORMS": HUGE}, "Please submit at most 8 forms."),
+        ({"funding-TOTAL_FORMS": "abc"}, "ManagementForm data is missing or has been tampered"),
+        ({"funding-TOTAL_FORMS": None, "funding-INITIAL_FORMS": None}, "ManagementForm data"),
+    ],
+)
+def test_forged_funding_management_data_is_refused_without_error(
+    vc_client, village, management_overrides, message
+):
+    data = start_data([adopted(village)])
+    for key, value in management_overrides.items():
+        if value is None:
+            del data[key]
+        else:
+            data[key] = value
+    response = vc_client.post(reverse("project_create"), data)
+    assert response.status_code == 200
+    assert message in text(response)
+    assert not Project.objects.exists()
 
 
 def test_start_project_refuses_a_proposal_of_another_village(vc_client, village, other_village):
