@@ -1,0 +1,576 @@
+"""What the demo's matters say: one template per kind of matter villagers bring to a meeting.
+
+``{place}`` is the hamlet (孙家湾) or the village, ``{village}`` the village; numbers such as
+``{km}`` and ``{households}`` are filled in per matter. A template without ``project`` is
+carried out without a building project (a rule, a service, a mediation).
+"""
+
+from dataclasses import dataclass, field
+
+from ..models import LogKind, ProposalCategory, RulesKind
+
+P = ProposalCategory
+
+
+@dataclass(frozen=True)
+class MatterText:
+    key: str
+    category: str
+    topic: str
+    proposal: str
+    description: str
+    rejections: tuple[str, ...]
+    referral: str  # key of a county department, or "town" for the town government
+    reply: str
+    project: str = ""
+    project_description: str = ""
+    budget: tuple[int, int] = (0, 0)
+    funding: tuple[str, ...] = ()
+    updates: tuple[str, ...] = ()
+    steward: str = "council"  # council, volunteers, party_branch or person
+    duties: str = ""
+    rules_kind: str = RulesKind.MAINTENANCE_RULES
+    rules: str = ""
+    logs: tuple[tuple[str, str, str], ...] = ()  # (kind, what was found, action if a problem)
+    outcome: str = ""
+    summary: str = ""
+    comments: tuple[str, ...] = field(default=())
+
+
+MATTERS = [
+    MatterText(
+        key="road",
+        category=P.ROADS,
+        topic="通湾公路硬化",
+        proposal="硬化{place}通湾公路",
+        description="{place}到村主干道还有{km}公里泥巴路，一下雨车进不来，老人看病、孩子上学都不方便。",
+        rejections=(
+            "该路段已纳入县交通运输局明年农村公路提档升级计划，为避免重复建设，暂不单独立项。",
+            "沿线部分农户对占用责任田尚未达成一致，待协商一致后重新提交。",
+        ),
+        referral="transport",
+        reply="经现场勘察，该路段已列入{year}年农村公路建设计划，计划{month}月开工，届时请村里配合做好群众工作。",
+        project="{place}通湾公路硬化工程",
+        project_description="硬化道路{km}公里，宽3.5米，厚18厘米，配套排水边沟和错车道。",
+        budget=(90_000, 280_000),
+        funding=("reward_subsidy", "villagers_raised", "labour", "donations", "village_collective"),
+        updates=(
+            "完成路基开挖、平整和涵管铺设。",
+            "浇筑混凝土路面过半，群众轮流投工养护。",
+            "路面全部浇筑完成，正在养护、培路肩。",
+        ),
+        duties="每月巡查路面和边沟，组织沿线农户清扫路面、疏通边沟。",
+        rules="通湾公路管护制度：禁止超载车辆通行；沿线农户门前三包；路面损坏及时报村委会修补。",
+        logs=(
+            ("inspection", "路面完好，边沟有少量淤泥。", "组织沿线农户清理边沟。"),
+            ("inspection", "路面完好，错车道畅通。", ""),
+            ("maintenance", "雨后一处路肩塌陷约2米。", "村民理事会组织投工培土加固。"),
+        ),
+        outcome="{place}通湾公路建成通车",
+        summary="硬化道路{km}公里，{households}户村民出行告别“晴天一身灰、雨天一身泥”。",
+        comments=("路修好了，下雨天也能骑车出门。", "质量不错，个别弯道还要加装反光镜。"),
+    ),
+    MatterText(
+        key="lights",
+        category=P.SAFETY,
+        topic="安装路灯",
+        proposal="在{place}主路安装太阳能路灯",
+        description="{place}晚上一片漆黑，老人晚饭后散步不安全，村民希望在主路和塘边装路灯。",
+        rejections=("村里今年已安排全村路灯统一招标，{place}纳入下一批，不再单独立项。",),
+        referral="power",
+        reply="供电公司已派员勘察，路灯线路接入需待台区改造完成后实施，预计{month}月完成。",
+        project="{place}太阳能路灯安装",
+        project_description="沿主路和塘边安装太阳能路灯{lamps}盏。",
+        budget=(30_000, 80_000),
+        funding=("donations", "villagers_raised", "village_collective", "materials"),
+        updates=("完成选点和基础浇筑。", "路灯全部安装到位，正在调试。"),
+        steward="volunteers",
+        duties="志愿服务队每周夜间巡查一次，发现不亮及时报修。",
+        rules="路灯管护制度：严禁攀爬、损坏灯杆；报修电话张贴在村务公开栏。",
+        logs=(
+            ("inspection", "夜间巡查，全部路灯正常亮灯。", ""),
+            ("maintenance", "一盏路灯电池老化不亮。", "联系厂家保修更换电池。"),
+        ),
+        outcome="{place}亮起{lamps}盏路灯",
+        summary="安装太阳能路灯{lamps}盏，{households}户村民夜间出行更安全。",
+        comments=("晚上跳广场舞亮堂多了。", "塘边那盏灯太暗，建议换亮一点的。"),
+    ),
+    MatterText(
+        key="pond",
+        category=P.WATER,
+        topic="当家塘清淤",
+        proposal="清淤扩容{place}当家塘",
+        description="{place}当家塘多年没清淤，蓄水不足，下游{mu}亩稻田去年夏天缺水。",
+        rejections=("经水利站测算，该塘清淤后仍难以满足灌溉需求，建议并入片区泵站改造统筹解决。",),
+        referral="water",
+        reply="水利和湖泊局已将该塘列入小型水利设施维修养护计划，秋收后施工。",
+        project="{place}当家塘清淤扩容",
+        project_description="清淤约{cubic}立方米，加固塘埂，维修放水涵闸。",
+        budget=(40_000, 150_000),
+        funding=("reward_subsidy", "department_funds", "labour", "villagers_raised"),
+        updates=(
+            "抽干塘水，开始清淤。",
+            "清淤完成，正在加固塘埂。",
+            "涵闸维修完成，塘埂护坡完工。",
+        ),
+        duties="汛期每日查看水位和塘埂，旱季统一安排放水。",
+        rules="当家塘管护公约：禁止往塘内倾倒垃圾；放水由理事会统一安排；严禁电鱼毒鱼。",
+        logs=(
+            ("inspection", "水位正常，塘埂无渗漏。", ""),
+            ("duty", "汛期值守，水位接近警戒线。", "开闸适量放水，通知下游农户。"),
+        ),
+        outcome="{place}当家塘蓄水能力恢复",
+        summary="清淤扩容后蓄水量明显增加，保障{mu}亩稻田灌溉，受益{households}户。",
+        comments=("今年插秧再也不用抢水了。", "塘埂加固得结实，放心了。"),
+    ),
+    MatterText(
+        key="canal",
+        category=P.WATER,
+        topic="灌溉渠维修",
+        proposal="维修{place}灌溉渠和泵站",
+        description="{place}灌溉渠多处垮塌渗漏，泵站电机老化，水送不到田头。",
+        rejections=("该渠段属于镇里高标准农田建设范围，明年统一改造，村里不再重复投入。",),
+        referral="agriculture",
+        reply="农业农村局回复：已纳入高标准农田建设项目，明年春耕前完工。",
+        project="{place}灌溉渠及泵站维修",
+        project_description="维修渠道{meters}米，更换泵站电机和配电柜。",
+        budget=(50_000, 180_000),
+        funding=("reward_subsidy", "department_funds", "labour", "village_collective"),
+        updates=(
+            "完成渠道清淤和垮塌段开挖。",
+            "渠道砌护完成，泵站设备已到货。",
+            "泵站试运行正常。",
+        ),
+        steward="person",
+        duties="专人管理泵站，按用水计划开机，记录用电和维修情况。",
+        rules="泵站管理制度：专人开机；按亩分摊电费；设备故障及时报修。",
+        logs=(
+            ("duty", "按用水计划开机{hours}小时。", ""),
+            ("maintenance", "泵站进水口被杂草堵塞。", "清理杂草，加装拦污栅。"),
+        ),
+        outcome="{place}灌溉渠通水",
+        summary="修复渠道{meters}米，泵站恢复运行，{mu}亩农田灌溉有了保障。",
+        comments=("水一开就到田头，省心。", "电费分摊办法要再公开一下。"),
+    ),
+    MatterText(
+        key="water_pressure",
+        category=P.WATER,
+        topic="自来水水压",
+        proposal="解决{place}自来水水压不足",
+        description="{place}地势高，每天用水高峰时段自来水上不来，二楼基本没水。",
+        rejections=(
+            "经供水公司检测，入户管网压力达标，问题出在部分农户自建管道，由农户自行整改。",
+        ),
+        referral="water",
+        reply="已协调供水公司在{place}加装增压设备，{month}月底前完成。",
+        comments=("增压以后水大多了。",),
+    ),
+    MatterText(
+        key="environment",
+        category=P.ENVIRONMENT,
+        topic="房前屋后环境整治",
+        proposal="整治{place}房前屋后环境",
+        description="{place}房前屋后杂物乱堆、旱厕破旧，村民希望一起动手清理，建小菜园、小花园。",
+        rejections=("该湾已列入今年美丽乡村整村推进，环境整治统一实施。",),
+        referral="housing",
+        reply="住建局回复：{place}已纳入美丽乡村建设示范点，统一规划实施。",
+        project="{place}人居环境整治",
+        project_description="清理杂物，拆除破旧旱厕{toilets}处，建“小菜园、小花园、小果园”。",
+        budget=(30_000, 120_000),
+        funding=("reward_subsidy", "labour", "villagers_raised", "materials"),
+        updates=(
+            "群众投工投劳清理杂物。",
+            "破旧旱厕拆除完毕，开始建小菜园。",
+            "小菜园、小花园建成。",
+        ),
+        duties="每户负责门前三包，理事会每月组织一次评比。",
+        rules_kind=RulesKind.VILLAGE_COMPACT,
+        rules="村规民约（环境卫生篇）：门前三包；垃圾不落地；评比结果张榜公布。",
+        logs=(
+            ("inspection", "月度评比，{n}户评为“最美庭院”。", ""),
+            ("inspection", "两户门前堆放建材。", "理事会上门劝导，三天内清理完毕。"),
+        ),
+        outcome="{place}变成整洁美丽的湾子",
+        summary="拆除旱厕{toilets}处，建成小菜园小花园，{households}户村民居住环境明显改善。",
+        comments=("湾子干净了，在外打工的回来都说好。", "评比要坚持下去。"),
+    ),
+    MatterText(
+        key="sewage",
+        category=P.ENVIRONMENT,
+        topic="生活污水收集",
+        proposal="建设{place}生活污水收集管网",
+        description="{place}生活污水直排沟渠，夏天气味大，群众要求建污水收集管网。",
+        rejections=("该片区污水管网已由县里统一招标建设，村里配合做好施工协调即可。",),
+        referral="housing",
+        reply="住建局回复：该片区农村生活污水治理项目已完成招标，{month}月进场施工。",
+        project="{place}生活污水收集管网",
+        project_description="铺设污水管网{meters}米，建三格式化粪池和小型湿地。",
+        budget=(150_000, 400_000),
+        funding=("department_funds", "reward_subsidy", "village_collective", "labour"),
+        updates=("管网开挖铺设中。", "主管网铺设完成，入户接管中。", "小型湿地建成，进入试运行。"),
+        steward="party_branch",
+        duties="党员分户包干，巡查检查井和湿地运行情况。",
+        rules="污水设施管护制度：严禁向管网倾倒油污杂物；检查井损坏及时报修。",
+        logs=(
+            ("inspection", "湿地出水清澈，运行正常。", ""),
+            ("maintenance", "一处检查井盖破损。", "更换井盖并设置警示。"),
+        ),
+        outcome="{place}生活污水不再直排",
+        summary="铺设管网{meters}米，{households}户污水纳管处理，沟渠水变清了。",
+        comments=("夏天再也闻不到臭味了。",),
+    ),
+    MatterText(
+        key="vegetables",
+        category=P.INDUSTRY,
+        topic="蔬菜大棚",
+        proposal="在{place}发展蔬菜大棚",
+        description="{place}土地平整、靠近公路，党外知识分子建议成片发展蔬菜大棚，带动留守村民增收。",
+        rejections=("土地流转意向未达成一致，先组织外出考察，明年再议。",),
+        referral="agriculture",
+        reply="农业农村局已安排技术人员到村指导，并将该村列入设施农业补贴申报名单。",
+        project="{place}蔬菜大棚基地",
+        project_description="建设钢架大棚{sheds}个，配套滴灌和冷库，由合作社统一经营。",
+        budget=(200_000, 600_000),
+        funding=("donations", "villagers_raised", "department_funds", "village_collective"),
+        updates=(
+            "完成土地平整和大棚选址。",
+            "钢架大棚搭建完成。",
+            "滴灌和冷库安装完成，首批蔬菜下种。",
+        ),
+        steward="person",
+        duties="合作社负责人统一管理大棚，党外知识分子定期技术指导。",
+        rules_kind=RulesKind.OTHER,
+        rules="合作社章程：入股自愿、收益按股分红、账目每季度公开。",
+        logs=(
+            ("inspection", "技术指导：防治蚜虫，调整滴灌时间。", ""),
+            ("inspection", "首批蔬菜采收，销往武汉。", ""),
+        ),
+        outcome="{place}蔬菜大棚投产",
+        summary="建成大棚{sheds}个，带动{households}户入股，留守村民在家门口务工。",
+        comments=("在家门口就能挣钱。", "分红账目公开，大家放心。"),
+    ),
+    MatterText(
+        key="livestream",
+        category=P.INDUSTRY,
+        topic="电商直播间",
+        proposal="建设村级电商直播间",
+        description="新阶层人士建议在{village}建直播间，帮村民把莲藕、腊鱼、麻糖卖出去。",
+        rejections=("村里暂无合适场地，建议先借用镇电商服务中心开展直播。",),
+        referral="town",
+        reply="镇政府已协调电商服务中心每周两天免费向{village}开放直播间。",
+        project="{village}电商直播间",
+        project_description="改造闲置房屋作直播间，购置直播设备，培训村民主播。",
+        budget=(30_000, 90_000),
+        funding=("donations", "village_collective", "materials"),
+        updates=("闲置房屋改造完成。", "直播设备到位，开展首期主播培训。"),
+        steward="volunteers",
+        duties="新阶层志愿者轮流带播，登记每场销售情况。",
+        rules_kind=RulesKind.OTHER,
+        rules="直播间使用办法：预约使用；销售款直接到户；每月公开销售台账。",
+        logs=(("duty", "带播一场，销售莲藕{n}箱。", ""),),
+        outcome="{village}直播间帮村民卖货",
+        summary="直播间开播以来帮{households}户村民销售农产品。",
+        comments=("自家的腊鱼卖到了外省。",),
+    ),
+    MatterText(
+        key="canteen",
+        category=P.ELDERLY_CARE,
+        topic="老年人幸福食堂",
+        proposal="开办{village}老年人幸福食堂",
+        description="{village}留守老人多，做饭不方便，希望办一个幸福食堂，中午有口热饭。",
+        rejections=("经测算运营经费缺口较大，先开展助餐上门服务，待条件成熟再办食堂。",),
+        referral="civil_affairs",
+        reply="民政局已将{village}列入农村互助养老服务点建设计划，给予一次性建设补助。",
+        project="{village}老年人幸福食堂",
+        project_description="改造村党群服务中心闲置用房，配置厨具餐桌，为{elders}位老人供餐。",
+        budget=(60_000, 160_000),
+        funding=("reward_subsidy", "donations", "materials", "village_collective"),
+        updates=("用房改造完成。", "厨具餐桌到位，试运营一周。"),
+        steward="volunteers",
+        duties="志愿者轮流帮厨、送餐，理事会监督食材采购。",
+        rules_kind=RulesKind.OTHER,
+        rules="幸福食堂管理办法：70岁以上老人每餐收费3元；食材采购公开；账目每月张榜。",
+        logs=(
+            ("duty", "今日供餐{elders}人，送餐上门{n}人。", ""),
+            ("inspection", "食品安全检查，留样记录齐全。", ""),
+        ),
+        outcome="{village}幸福食堂开饭",
+        summary="幸福食堂为{elders}位老人提供午餐，子女在外也放心。",
+        comments=("饭菜软和，合老人口味。", "希望周末也能开。"),
+    ),
+    MatterText(
+        key="alarm",
+        category=P.ELDERLY_CARE,
+        topic="独居老人一键呼叫",
+        proposal="为独居老人安装一键呼叫设备",
+        description="{village}有{elders}位独居老人，子女不在身边，突发情况无人知晓。",
+        rejections=("县里智慧养老平台将统一配发设备，村里先做好摸底登记。",),
+        referral="civil_affairs",
+        reply="民政局已将{village}独居老人纳入智慧养老平台，设备下月统一安装。",
+        project="独居老人一键呼叫设备安装",
+        project_description="为{elders}位独居老人安装一键呼叫设备，志愿者结对联系。",
+        budget=(10_000, 30_000),
+        funding=("donations", "village_collective"),
+        updates=("完成设备安装。",),
+        steward="volunteers",
+        duties="志愿者结对联系独居老人，每周上门或电话问候。",
+        rules_kind=RulesKind.OTHER,
+        rules="结对帮扶制度：一人一档，每周至少联系一次。",
+        logs=(("duty", "上门走访独居老人{n}户，设备正常。", ""),),
+        outcome="独居老人用上一键呼叫",
+        summary="{elders}位独居老人安装一键呼叫设备，志愿者结对关爱。",
+        comments=("按一下就有人来，心里踏实。",),
+    ),
+    MatterText(
+        key="square",
+        category=P.EDUCATION_CULTURE,
+        topic="文化广场和议事亭",
+        proposal="在{place}修建文化广场和议事亭",
+        description="{place}没有活动场地，开屋场会只能挤在农户堂屋，群众希望建一个带议事亭的小广场。",
+        rejections=("选址涉及基本农田，不符合用地规定。",),
+        referral="natural_resources",
+        reply="自然资源和规划局回复：可利用{place}闲置宅基地建设，请村里按程序报批。",
+        project="{place}文化广场和议事亭",
+        project_description="利用闲置地建设广场{sqm}平方米，建议事亭一座，配健身器材。",
+        budget=(60_000, 200_000),
+        funding=("reward_subsidy", "labour", "donations", "materials", "villagers_raised"),
+        updates=("场地平整完成。", "议事亭主体完工。", "广场铺装和健身器材安装完成。"),
+        duties="理事会负责广场卫生和设施维护，议事亭每月开屋场会。",
+        rules="广场管理公约：保持卫生；爱护器材；晚上9点后停止广场舞。",
+        logs=(
+            ("inspection", "广场卫生良好，器材完好。", ""),
+            ("maintenance", "一台健身器材螺丝松动。", "志愿者紧固维修。"),
+        ),
+        outcome="{place}有了议事亭和文化广场",
+        summary="建成广场{sqm}平方米和议事亭一座，屋场会有了固定场所，{households}户受益。",
+        comments=("开会、跳舞都有地方了。", "议事亭是大家一起修的，更珍惜。"),
+    ),
+    MatterText(
+        key="summer_class",
+        category=P.EDUCATION_CULTURE,
+        topic="留守儿童暑期托管",
+        proposal="开办暑期留守儿童托管班",
+        description="暑假{village}留守儿童多，下河游泳危险，希望办托管班，请党外知识分子和大学生志愿者来上课。",
+        rejections=("今年镇中心学校统一开办托管班，{village}学生可就近参加。",),
+        referral="education",
+        reply="教育局已协调镇中心学校开放暑期托管，并安排校车接送{village}学生。",
+        project="{village}暑期留守儿童托管班",
+        project_description="暑期开班{weeks}周，开设作业辅导、防溺水教育、书法和体育课。",
+        budget=(8_000, 25_000),
+        funding=("donations", "village_collective", "materials"),
+        updates=("招募志愿者，完成报名。", "托管班开班，{children}名孩子参加。"),
+        steward="volunteers",
+        duties="志愿者排班授课，村两委负责安全。",
+        rules_kind=RulesKind.OTHER,
+        rules="托管班安全制度：家长接送签字；严禁私自下水。",
+        logs=(("duty", "当日到班{children}人，开展防溺水教育。", ""),),
+        outcome="{village}暑期托管班顺利结班",
+        summary="托管{children}名留守儿童，暑期未发生一起溺水事故。",
+        comments=("孩子暑假有人管，我们放心出去打工。",),
+    ),
+    MatterText(
+        key="history_hall",
+        category=P.EDUCATION_CULTURE,
+        topic="村史馆",
+        proposal="修缮老祠堂改建{village}村史馆",
+        description="{village}老祠堂年久失修，乡贤提议修缮后改作村史馆，留住乡愁。",
+        rejections=("老祠堂产权存在争议，待权属明确后再议。",),
+        referral="town",
+        reply="镇政府已组织文化站指导村史资料收集，修缮方案待产权明确后审批。",
+        project="{village}村史馆",
+        project_description="修缮祠堂屋面和门窗，征集老物件{items}件，布展村史。",
+        budget=(80_000, 220_000),
+        funding=("donations", "reward_subsidy", "labour", "materials"),
+        updates=("屋面修缮完成。", "门窗修缮完成，开始征集老物件。", "布展完成。"),
+        steward="person",
+        duties="乡贤担任馆长，周末开馆，登记参观。",
+        rules_kind=RulesKind.OTHER,
+        rules="村史馆管理办法：免费开放；捐赠物品登记造册；禁止明火。",
+        logs=(("duty", "周末开馆，接待参观{n}人次。", ""),),
+        outcome="{village}村史馆开馆",
+        summary="征集老物件{items}件，村史馆成为村民和返乡游子的打卡点。",
+        comments=("看到老物件，想起小时候。",),
+    ),
+    MatterText(
+        key="fitness",
+        category=P.HEALTH,
+        topic="健身步道",
+        proposal="沿{place}塘边修健身步道",
+        description="村民饭后散步只能走公路，车多不安全，希望沿塘边修一条健身步道。",
+        rejections=("塘边属于水利管理范围，不宜硬化。",),
+        referral="water",
+        reply="水利和湖泊局同意在管理范围外侧建设透水步道，请按要求设计。",
+        project="{place}健身步道",
+        project_description="修建透水步道{meters}米，设休息座椅和安全护栏。",
+        budget=(40_000, 120_000),
+        funding=("reward_subsidy", "labour", "donations"),
+        updates=("步道基础施工中。", "步道铺设完成，护栏安装中。"),
+        duties="理事会负责步道保洁，志愿者巡查护栏。",
+        rules="步道管护制度：禁止机动车驶入；爱护花草。",
+        logs=(("inspection", "步道完好，护栏牢固。", ""),),
+        outcome="{place}健身步道建成",
+        summary="建成步道{meters}米，每天傍晚有上百人在这里散步。",
+        comments=("散步安全多了。",),
+    ),
+    MatterText(
+        key="clinic",
+        category=P.HEALTH,
+        topic="村卫生室巡诊",
+        proposal="请镇卫生院定期到{village}巡诊",
+        description="村卫生室只有一名村医，慢性病老人多，希望镇卫生院医生每月来村巡诊。",
+        rejections=("镇卫生院已实行家庭医生签约服务，请有需要的村民签约。",),
+        referral="health",
+        reply="卫生健康局已安排镇卫生院家庭医生团队每月第二周到{village}巡诊。",
+        comments=("不用跑镇上就能看病了。",),
+    ),
+    MatterText(
+        key="railing",
+        category=P.SAFETY,
+        topic="临水护栏",
+        proposal="在{place}临水塘边加装防护栏",
+        description="{place}路边就是深水塘，去年有摩托车差点冲进塘里，孩子也常在塘边玩。",
+        rejections=("该塘即将填平改作停车场，不再加装护栏。",),
+        referral="transport",
+        reply="交通运输局已将该处列入农村公路安全生命防护工程，近期实施。",
+        project="{place}临水护栏",
+        project_description="加装波形护栏{meters}米，设置警示牌。",
+        budget=(20_000, 60_000),
+        funding=("reward_subsidy", "village_collective", "labour"),
+        updates=("护栏立柱安装完成。", "护栏和警示牌安装完成。"),
+        steward="party_branch",
+        duties="党员包片巡查护栏和警示牌。",
+        rules="临水安全管护制度：护栏损坏及时修复；汛期加强巡查。",
+        logs=(("inspection", "护栏完好，警示牌清晰。", ""),),
+        outcome="{place}临水路段装上护栏",
+        summary="加装护栏{meters}米，消除临水安全隐患。",
+        comments=("孩子在塘边玩，大人放心多了。",),
+    ),
+    MatterText(
+        key="cameras",
+        category=P.SAFETY,
+        topic="村口监控",
+        proposal="在{village}村口和路口安装监控",
+        description="近期{village}发生几起偷鸡偷电动车的事，群众希望在村口和主要路口装监控。",
+        rejections=("雪亮工程二期将覆盖{village}，不再单独安装。",),
+        referral="police",
+        reply="公安局回复：{village}已纳入雪亮工程二期，{month}月前完成点位安装。",
+        project="{village}村口监控安装",
+        project_description="在村口和主要路口安装高清监控{cams}路，接入村警务室。",
+        budget=(20_000, 70_000),
+        funding=("village_collective", "donations", "villagers_raised"),
+        updates=("监控点位安装完成，正在联网调试。",),
+        steward="person",
+        duties="村辅警负责查看监控，定期检查设备。",
+        rules_kind=RulesKind.OTHER,
+        rules="监控管理制度：专人管理；调阅登记；保护村民隐私。",
+        logs=(("inspection", "{cams}路监控运行正常。", ""),),
+        outcome="{village}村口装上“电子眼”",
+        summary="安装监控{cams}路，此后未再发生偷盗案件。",
+        comments=("晚上睡觉踏实了。",),
+    ),
+    MatterText(
+        key="compact",
+        category=P.GOVERNANCE,
+        topic="修订村规民约",
+        proposal="修订村规民约，治理大操大办",
+        description="{village}红白喜事攀比之风抬头，人情负担重，建议修订村规民约，明确办酒标准。",
+        rejections=("多数村民认为部分条款过严，本次不予通过，由理事会修改后重新提交。",),
+        referral="town",
+        reply="镇政府已将{village}村规民约修订稿备案审核，意见已反馈村委会。",
+        comments=("新规定实在，人情负担轻了。",),
+    ),
+    MatterText(
+        key="accounts",
+        category=P.GOVERNANCE,
+        topic="村务公开",
+        proposal="每月公开村集体收支明细",
+        description="群众反映村集体收支公开不够细，建议每月在公开栏和微信群公开明细。",
+        rejections=("已按规定每季度公开，暂不改为每月。",),
+        referral="town",
+        reply="镇经管站已指导{village}完善财务公开制度，每月公开收支明细。",
+        comments=("账目清楚，大家心里亮堂。",),
+    ),
+    MatterText(
+        key="boundary",
+        category=P.OTHER,
+        topic="宅基地纠纷调解",
+        proposal="调解{place}两户宅基地界址纠纷",
+        description="{place}两户因宅基地界址争执多年，影响邻里关系，请理事会和乡贤出面调解。",
+        rejections=("当事人已向法院起诉，按司法程序处理，理事会不再调解。",),
+        referral="natural_resources",
+        reply="自然资源和规划所已现场测量，界址以确权登记为准，双方已签字认可。",
+        comments=("调解公道，两家又说话了。",),
+    ),
+]
+
+# Matters usually brought by a particular kind of person.
+RAISED_BY = {
+    "vegetables": ("non_party_intellectual", "new_social_class"),
+    "livestream": ("new_social_class",),
+    "history_hall": ("village_worthy",),
+    "summer_class": ("non_party_intellectual", "democratic_party"),
+    "compact": ("party_member", "village_worthy"),
+    "accounts": ("villager", "non_partisan"),
+}
+
+LOG_KINDS = {LogKind.INSPECTION, LogKind.MAINTENANCE, LogKind.DUTY}
+
+FUNDING_NOTES = {
+    "reward_subsidy": "县“以奖代补”资金，验收合格后拨付",
+    "town_village_subsidy": "镇村补助",
+    "village_collective": "村集体经济收入列支",
+    "villagers_raised": "{households}户自筹",
+    "labour": "村民义务投工",
+    "materials": "村民和企业捐赠材料折价",
+    "donations": "{donors}位乡贤捐赠",
+    "department_funds": "县直部门项目资金",
+}
+
+MEETING_PLACES = {
+    "courtyard": ("{place}{surname}家禾场", "{place}{surname}家堂屋", "{place}议事亭"),
+    "evening_talk": ("{place}文化活动室", "{place}老樟树下", "{place}{surname}家院子"),
+    "affairs_hall": ("{village}党群服务中心群众说事厅",),
+    "joint_talk": ("{village}议事室", "{village}党群服务中心会议室"),
+    "other": ("{village}村委会会议室",),
+}
+
+MEETING_TITLES = {
+    "courtyard": "{place}屋场会：议{topic}",
+    "evening_talk": "{place}村湾夜话：{topic}",
+    "affairs_hall": "{village}群众说事厅{month}月说事",
+    "joint_talk": "{village}“党员+新阶层+党外知识分子”说事：{topic}",
+    "other": "{village}村民代表会议：{topic}",
+}
+
+AGENDA_OPENING = "一、通报上次议定事项办理情况"
+AGENDA_CLOSING = "群众自由发言"
+
+MINUTES_OPENING = (
+    "会议由{moderator}主持，到会{total}人。先通报了上次会议议定事项的办理进度，随后逐项讨论。"
+)
+MINUTES_ITEM = {
+    "adopted": "关于“{title}”：与会群众一致认为确有必要，同意实施，村两委抓紧落实。",
+    "adopted_vote": (
+        "关于“{title}”：举手表决，{votes_for}票赞成、{votes_against}票反对、"
+        "{votes_abstain}票弃权，通过。"
+    ),
+    "rejected": "关于“{title}”：经讨论暂不采纳，原因：{reason}",
+    "referred": "关于“{title}”：超出村级办理能力，交{unit}办理，限期答复。",
+    "pending": "关于“{title}”：意见尚不统一，会后继续征求意见，下次会议再议。",
+}
+MINUTES_CLOSING = "会议最后请群众自由发言，记录在案的意见会后逐条回复。"
+
+UPCOMING_AGENDA = "一、通报上次议定事项办理情况\n二、议{topic}\n三、群众自由发言"
+
+MEETING_EVALUATION_COMMENTS = (
+    "会开得实在，说的事都有回音。",
+    "议事程序公开，大家都能说上话。",
+    "希望会议时间避开农忙。",
+)
+REPLY_FEEDBACK = (
+    "满意，希望按答复时间落实。",
+    "基本满意，请村里继续跟进。",
+    "答复太笼统，希望给出具体时间。",
+    "满意，问题已经解决。",
+)
+STEWARD_PERSON_DUTY = "专人负责日常管护，每月向理事会报告。"
