@@ -32,6 +32,21 @@ class AreaChoiceField(forms.ModelChoiceField):
         return "\u3000" * (obj.level - 1) + obj.name
 
 
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no table can hold before they reach the database: SQLite raises
+    OverflowError (a 500) on an integer beyond 64 bits in an IN (...) list."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if str(pk).isdigit() and len(str(pk)) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 def scope_choices(form, user, *, areas=(), organizations=(), people=()):
     """Limit the named fields' choices to what the user may see."""
     for name in areas:

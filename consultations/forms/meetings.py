@@ -9,11 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ATTENDANCE_FIELDS, Attachment, Meeting, MeetingFormat
 
-from .fields import AreaChoiceField, DateInput, DateTimeInput, scope_choices, validate_upload
+from .fields import (
+    AreaChoiceField,
+    DateInput,
+    DateTimeInput,
+    SafeModelMultipleChoiceField,
+    scope_choices,
+    validate_upload,
+)
 
 
 class MeetingForm(forms.ModelForm):
     area = AreaChoiceField(queryset=None, label=_("area"))
+    attending_organizations = SafeModelMultipleChoiceField(
+        queryset=None, required=False, label=_("attending organizations")
+    )
 
     class Meta:
         model = Meeting
@@ -86,7 +96,14 @@ class AttachmentForm(forms.ModelForm):
 
 
 AttachmentFormSet = forms.inlineformset_factory(
-    Meeting, Attachment, form=AttachmentForm, extra=2, can_delete=True, max_num=20
+    Meeting,
+    Attachment,
+    form=AttachmentForm,
+    extra=2,
+    can_delete=True,
+    max_num=20,
+    # A forged TOTAL_FORMS must not make Django build thousands of forms.
+    absolute_max=20,
 )
 
 

@@ -16,7 +16,13 @@ from consultations.models import (
     Proposal,
 )
 
-from .fields import AreaChoiceField, DateInput, scope_choices, validate_upload
+from .fields import (
+    AreaChoiceField,
+    DateInput,
+    SafeModelMultipleChoiceField,
+    scope_choices,
+    validate_upload,
+)
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 
@@ -29,22 +35,11 @@ def not_negative(form, names, message):
         field.widget.attrs.update({"min": 0, "step": "0.01", "inputmode": "decimal"})
 
 
-class ProposalChoiceField(forms.ModelMultipleChoiceField):
+class ProposalChoiceField(SafeModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
         return f"{obj.title} · {obj.meeting.area.name}"
-
-    def _check_values(self, value):
-        # SQLite cannot even compare an id beyond 64 bits in an IN (...) list: refuse it here.
-        for pk in value:
-            if str(pk).isdigit() and len(str(pk)) > 18:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
 
 
 class ProjectForm(forms.ModelForm):

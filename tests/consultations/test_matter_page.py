@@ -214,7 +214,7 @@ def test_matter_page_shows_every_stage_of_a_full_chain(client, village_committee
     assert reverse("project_detail", args=[proposal.project_id]) in html
     assert "孙家通湾公路硬化工程" in html
     assert "Completed" in words
-    assert 'style="width: 100%"' in html
+    assert '<progress class="progress" max="100" value="100"' in html
     assert money(Decimal("180000")) in words
     assert "1 Apr 2024 – 30 Jun 2024" in words
     assert "10 Apr 2024 – 25 Jun 2024" in words

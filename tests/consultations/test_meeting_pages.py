@@ -332,3 +332,21 @@ def test_ics_feed_is_valid_and_scoped(client, village_committee, village, other_
 
 def test_ics_feed_with_forged_token_is_404(client, db):
     assert client.get(reverse("meeting_feed", args=["forged-token"])).status_code == 404
+
+
+@pytest.mark.parametrize("field", ["attending_organizations", "host_organization", "moderator"])
+def test_ids_beyond_any_table_are_refused_not_crashing(client, county_staff, village, field):
+    client.force_login(county_staff)
+    response = client.post(reverse("meeting_create"), valid_post(village, **{field: str(10**20)}))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_forged_form_count_builds_no_more_than_the_limit(client, county_staff, village):
+    client.force_login(county_staff)
+    data = valid_post(village, **{"attachments-TOTAL_FORMS": "100000"})
+    response = client.post(reverse("meeting_create"), data)
+    assert response.status_code == 200
+    assert len(response.context["attachments"].forms) <= 20
+    assert not Meeting.objects.exists()

@@ -140,7 +140,7 @@ def test_list_shows_projects_in_scope_with_status_progress_and_budget(
     assert response.status_code == 200
     assert titles_listed(response) == ["陆水村通湾公路"]
     assert "1,234,567.50" in page
-    assert 'style="width: 40%"' in page
+    assert '<progress class="progress" max="100" value="40"' in page
     assert '<span class="badge in_progress">In progress</span>' in page
 
 
