@@ -69,7 +69,8 @@ def other_town(county):
 
 def _user(username, area, group):
     user = UserFactory(username=username, area=area)
-    user.groups.add(Group.objects.get(name=group))
+    # get_or_create: transactional (browser) tests flush the groups the migration made.
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
     return user
 
 
