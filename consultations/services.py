@@ -45,6 +45,12 @@ def allowed_transitions(proposal: Proposal) -> frozenset[str]:
     return ALLOWED_TRANSITIONS[proposal.status]
 
 
+def _save(record, actor, **kwargs):
+    """Save and let the audit history name the user who acted (also outside a request)."""
+    record._history_user = actor
+    record.save(**kwargs)
+
+
 def _lock(model, pk):
     return model.objects.select_for_update().get(pk=pk)
 
@@ -78,7 +84,7 @@ def raise_proposal(
     raised_by: Person | None = None,
 ) -> Proposal:
     """Record an issue raised at a meeting; its history starts with this step."""
-    proposal = Proposal.objects.create(
+    proposal = Proposal(
         meeting=meeting,
         title=title,
         category=category,
@@ -86,6 +92,7 @@ def raise_proposal(
         raised_by=raised_by,
         created_by=actor,
     )
+    _save(proposal, actor)
     ProposalStatusChange.objects.create(
         proposal=proposal, to_status=S.RAISED, changed_at=timezone.now(), changed_by=actor
     )
@@ -96,7 +103,7 @@ def raise_proposal(
 def start_deliberation(*, proposal: Proposal, actor, note: str = "") -> Proposal:
     proposal = _lock(Proposal, proposal.pk)
     _move(proposal, S.DELIBERATING, actor=actor, note=note)
-    proposal.save(update_fields=["status", "updated_at"])
+    _save(proposal, actor, update_fields=["status", "updated_at"])
     return proposal
 
 
@@ -164,7 +171,7 @@ def adopt_proposal(
         votes_against=votes_against,
         votes_abstain=votes_abstain,
     )
-    proposal.save()
+    _save(proposal, actor)
     return proposal
 
 
@@ -194,7 +201,7 @@ def reject_proposal(
         votes_abstain=votes_abstain,
     )
     proposal.rejection_reason = reason.strip()
-    proposal.save()
+    _save(proposal, actor)
     return proposal
 
 
@@ -211,7 +218,7 @@ def refer_proposal(
         )
     proposal.referred_to = handling_unit
     proposal.referral_due_on = due_on
-    proposal.save()
+    _save(proposal, actor)
     return proposal
 
 
@@ -226,7 +233,7 @@ def record_reply(
         raise LifecycleError(_("The reply is empty."), code="reply_required")
     proposal.reply = reply.strip()
     proposal.replied_at = replied_at or timezone.now()
-    proposal.save(update_fields=["reply", "replied_at", "updated_at"])
+    _save(proposal, actor, update_fields=["reply", "replied_at", "updated_at"])
     return proposal
 
 
@@ -243,7 +250,7 @@ def record_feedback(*, proposal: Proposal, actor, feedback: str) -> Proposal:
         raise LifecycleError(_("The feedback is empty."), code="feedback_required")
     proposal.feedback = feedback.strip()
     proposal.feedback_at = timezone.now()
-    proposal.save(update_fields=["feedback", "feedback_at", "updated_at"])
+    _save(proposal, actor, update_fields=["feedback", "feedback_at", "updated_at"])
     return proposal
 
 
@@ -284,8 +291,11 @@ def start_project(
                 code="area_required",
             )
         area = locked[0].meeting.area
-    project = Project.objects.create(title=title, area=area, created_by=actor, **fields)
-    Proposal.objects.filter(pk__in=ids).update(project=project, updated_at=timezone.now())
+    project = Project(title=title, area=area, created_by=actor, **fields)
+    _save(project, actor)
+    for proposal in locked:
+        proposal.project = project
+        _save(proposal, actor, update_fields=["project", "updated_at"])
     return project
 
 
@@ -320,7 +330,7 @@ def record_progress(
         project.status = ProjectStatus.IN_PROGRESS
     if project.actual_start is None:
         project.actual_start = reported_on
-    project.save(update_fields=["progress", "status", "actual_start", "updated_at"])
+    _save(project, actor, update_fields=["progress", "status", "actual_start", "updated_at"])
     return update
 
 
@@ -343,7 +353,7 @@ def complete_project(*, project: Project, actor, actual_end: date) -> Project:
     project.actual_start = project.actual_start or actual_end
     project.actual_end = actual_end
     project.status = ProjectStatus.COMPLETED
-    project.save(update_fields=["actual_start", "actual_end", "status", "updated_at"])
+    _save(project, actor, update_fields=["actual_start", "actual_end", "status", "updated_at"])
     return project
 
 
@@ -353,7 +363,7 @@ def publish_outcome(*, outcome: Outcome, actor, disclosed_on: date | None = None
     outcome = _lock(Outcome, outcome.pk)
     outcome.disclosed_on = disclosed_on or outcome.disclosed_on or timezone.localdate()
     outcome.is_published = True
-    outcome.save(update_fields=["disclosed_on", "is_published", "updated_at"])
+    _save(outcome, actor, update_fields=["disclosed_on", "is_published", "updated_at"])
     return outcome
 
 
@@ -361,5 +371,5 @@ def publish_outcome(*, outcome: Outcome, actor, disclosed_on: date | None = None
 def unpublish_outcome(*, outcome: Outcome, actor) -> Outcome:
     outcome = _lock(Outcome, outcome.pk)
     outcome.is_published = False
-    outcome.save(update_fields=["is_published", "updated_at"])
+    _save(outcome, actor, update_fields=["is_published", "updated_at"])
     return outcome

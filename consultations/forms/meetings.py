@@ -7,9 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consultations.concurrency import VersionedFormMixin
 from consultations.models import ATTENDANCE_FIELDS, Attachment, Meeting, MeetingFormat
 
 from .fields import (
+    UPLOAD_ACCEPT,
+    UPLOAD_HELP_TEXT,
     AreaChoiceField,
     DateInput,
     DateTimeInput,
@@ -19,7 +22,7 @@ from .fields import (
 )
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(VersionedFormMixin, forms.ModelForm):
     area = AreaChoiceField(queryset=None, label=_("area"))
     attending_organizations = SafeModelMultipleChoiceField(
         queryset=None, required=False, label=_("attending organizations")
@@ -86,6 +89,8 @@ class AttachmentForm(forms.ModelForm):
     class Meta:
         model = Attachment
         fields = ["kind", "file", "caption"]
+        help_texts = {"file": UPLOAD_HELP_TEXT}
+        widgets = {"file": forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT})}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

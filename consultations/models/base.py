@@ -5,6 +5,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.scoping import ScopedQuerySet
@@ -15,8 +16,17 @@ class InAreaQuerySet(ScopedQuerySet):
 
 
 class Timestamped(models.Model):
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    """Creation and change times, who created the record, and an edit version.
+
+    ``created_at`` defaults to now but may be set, so imported and historical records keep
+    their real dates. ``version`` goes up by one on every save; an edit form carries the
+    version it was opened at, and ``concurrency.check_version`` refuses a save when someone
+    else has saved in between (no silent lost update).
+    """
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -28,6 +38,14 @@ class Timestamped(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
 
 
 def _random_name(folder, filename):

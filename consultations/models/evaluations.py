@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast, NullIf, Round
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from organizations.scoping import ScopedQuerySet
 
@@ -97,6 +98,8 @@ class Evaluation(Timestamped):
     comments = models.TextField(_("comments"), blank=True)
 
     objects = EvaluationQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("evaluation")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from organizations.models import Area, Organization, Person, PersonCategory
 from organizations.scoping import ScopedQuerySet
@@ -92,6 +93,8 @@ class Meeting(Timestamped):
     )
 
     objects = MeetingQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("meeting")
@@ -262,6 +265,8 @@ class Proposal(Timestamped):
     )
 
     objects = ProposalQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("proposal")

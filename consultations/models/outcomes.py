@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from organizations.scoping import ScopedQuerySet
 
@@ -31,6 +32,8 @@ class Outcome(Timestamped):
     is_published = models.BooleanField(_("published"), default=False)
 
     objects = OutcomeQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("outcome")

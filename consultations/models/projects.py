@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from organizations.models import Area, Organization
 from organizations.scoping import ScopedQuerySet
@@ -62,6 +63,8 @@ class Project(Timestamped):
     )
 
     objects = ProjectQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("project")
@@ -137,6 +140,8 @@ class FundingLine(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = FundingLineQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("funding line")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from organizations.models import Organization, Person
 from organizations.scoping import ScopedQuerySet
@@ -53,6 +54,8 @@ class Stewardship(Timestamped):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
 
     objects = StewardshipQuerySet.as_manager()
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("stewardship")

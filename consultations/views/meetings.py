@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from consultations import ical
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
 from consultations.models import Attachment, Meeting
+from consultations.uploads import file_response
 from organizations.models import User
 from organizations.scoping import get_object_for_user_or_404
 
@@ -82,6 +83,8 @@ def _save_meeting(request, meeting):
     )
     if request.method == "POST" and form.is_valid() and attachments.is_valid():
         with transaction.atomic():
+            if not form.version_is_current():
+                return _meeting_form_page(request, form, attachments, meeting, status=409)
             is_new = meeting.pk is None
             saved = form.save(commit=False)
             if is_new:
@@ -100,10 +103,15 @@ def _save_meeting(request, meeting):
         return redirect("meeting_detail", pk=saved.pk)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _meeting_form_page(request, form, attachments, meeting)
+
+
+def _meeting_form_page(request, form, attachments, meeting, status=200):
     return render(
         request,
         "consultations/meeting_form.html",
         {"form": form, "attachments": attachments, "meeting": meeting},
+        status=status,
     )
 
 
@@ -169,10 +177,4 @@ def meeting_feed(request, token):
 def attachment_file(request, pk):
     """Attachments are served only to users whose scope covers the meeting, never publicly."""
     attachment = get_object_for_user_or_404(Attachment.objects.all(), request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, filename=attachment.file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(attachment.file)

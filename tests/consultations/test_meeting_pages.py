@@ -6,12 +6,14 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from consultations.models import Attachment, Meeting, MeetingFormat
 from tests.factories import MeetingFactory, OrganizationFactory, PersonFactory, ProposalFactory
+from tests.upload_files import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +183,7 @@ def test_detail_queries_do_not_grow_with_proposals(client, county_staff, village
 def test_create_meeting_with_attendance_and_attachment(client, county_staff, village):
     host = OrganizationFactory(area=village, name="陆水村党支部")
     moderator = PersonFactory(area=village, name="孙建国")
-    photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0fakejpeg", content_type="image/jpeg")
+    photo = SimpleUploadedFile("现场.jpg", image_bytes(), content_type="image/jpeg")
     client.force_login(county_staff)
     data = valid_post(
         village,
@@ -350,3 +352,46 @@ def test_forged_form_count_builds_no_more_than_the_limit(client, county_staff, v
     assert response.status_code == 200
     assert len(response.context["attachments"].forms) <= 20
     assert not Meeting.objects.exists()
+
+
+def test_concurrent_edit_is_refused_showing_what_changed_and_keeping_input(
+    client, county_staff, town_staff, village
+):
+    meeting = MeetingFactory(area=village, title="原标题", place="村委会")
+    client.force_login(county_staff)
+    opened = client.get(reverse("meeting_edit", args=[meeting.pk])).context["form"]
+    version = opened["version"].value()
+
+    # Meanwhile the town's staff member saves a change.
+    other = Client()
+    other.force_login(town_staff)
+    response = other.post(
+        reverse("meeting_edit", args=[meeting.pk]),
+        valid_post(village, title="镇里改过的标题", version=version),
+    )
+    assert response.status_code == 302
+
+    # The county's save, from the stale form, is refused; nothing is overwritten.
+    response = client.post(
+        reverse("meeting_edit", args=[meeting.pk]),
+        valid_post(village, title="县里输入的标题", version=version),
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else saved this record while you were editing it" in body
+    assert "镇里改过的标题" in body  # what is stored now
+    assert "县里输入的标题" in body  # what the user typed is kept
+    meeting.refresh_from_db()
+    assert meeting.title == "镇里改过的标题"
+
+    # Saving again after review is a deliberate overwrite.
+    again = response.context["form"].data["version"]
+    response = client.post(
+        reverse("meeting_edit", args=[meeting.pk]),
+        valid_post(village, title="县里输入的标题", version=again),
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "县里输入的标题"
+    assert meeting.history.count() == 3
+    assert meeting.history.first().history_user == county_staff
