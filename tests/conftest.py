@@ -29,6 +29,13 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # The test client and the live server speak plain HTTP; production redirects to HTTPS
+    # (tests/test_security.py checks the production values).
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture
 def county(db):
     return CountyFactory()
@@ -92,3 +99,8 @@ def village_committee(village):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True, area=None)
+
+
+@pytest.fixture
+def other_town_staff(other_town):
+    return _user("town2", other_town, TOWN_STAFF)
