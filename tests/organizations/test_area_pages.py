@@ -73,7 +73,9 @@ def get(client, user, area):
 
 def members_table(html):
     words = text(html)
-    return words[words.index("Members by category") : words.index("Organizations")]
+    start = words.index("Members by category")
+    # From the table's heading to the next card's (the navigation names Organizations too).
+    return words[start : words.index("Organizations", start)]
 
 
 def test_village_page_counts_members_of_the_village_and_its_hamlets(

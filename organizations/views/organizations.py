@@ -1,0 +1,117 @@
+"""Organization pages: host units, handling units, stewards and the bodies people belong to."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from consultations.models import Meeting, Proposal
+from organizations.forms import OrganizationFilterForm, OrganizationForm
+from organizations.models import Membership, Organization
+from organizations.scoping import get_object_for_user_or_404
+
+from .common import RECENT_ROWS, area_from_query, in_scope_people, posted_data
+
+PAGE_SIZE = 25
+
+
+def organization_list(request):
+    filters = OrganizationFilterForm(request.GET or None, user=request.user)
+    organizations = filters.filter(
+        Organization.objects.visible_to(request.user)
+        .select_related("area__parent")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True)))
+    )
+    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
+    return render(
+        request,
+        "organizations/organization_list.html",
+        {
+            "filters": filters,
+            "page_obj": page,
+            "organizations": page.object_list,
+            "chosen_area": chosen_area,
+        },
+    )
+
+
+def _organization_for(request, pk):
+    return get_object_for_user_or_404(
+        Organization.objects.select_related("area__parent"), request.user, pk=pk
+    )
+
+
+def organization_detail(request, pk):
+    organization = _organization_for(request, pk)
+    user = request.user
+    attended = Meeting.attending_organizations.through.objects.filter(
+        organization=organization
+    ).values("meeting_id")
+    return render(
+        request,
+        "organizations/organization_detail.html",
+        {
+            "organization": organization,
+            # Members the user may see; current ones first. Phones are shown masked.
+            "memberships": Membership.objects.visible_to(user)
+            .filter(organization=organization, person__in=in_scope_people(user))
+            .select_related("person")
+            .order_by(F("ended_on").desc(nulls_first=True), "person__name", "pk"),
+            "meetings": Meeting.objects.visible_to(user)
+            .filter(Q(host_organization=organization) | Q(pk__in=attended))
+            .annotate(
+                hosted=ExpressionWrapper(
+                    Q(host_organization=organization), output_field=BooleanField()
+                )
+            )
+            .select_related("area")[:RECENT_ROWS],
+            "proposals": Proposal.objects.visible_to(user)
+            .filter(referred_to=organization)
+            .select_related("meeting__area")[:RECENT_ROWS],
+        },
+    )
+
+
+def _save_organization(request, organization):
+    # The heading keeps the stored name while the form shows what was typed.
+    stored_name = organization.name
+    initial = {}
+    if organization.pk is None and (area := area_from_query(request)):
+        initial["area"] = area
+    form = OrganizationForm(
+        posted_data(request), instance=organization, user=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        is_new = organization.pk is None
+        try:
+            with transaction.atomic():
+                saved = form.save()
+        except IntegrityError:
+            # Another request took the same name in the same area after the form's check.
+            form.add_error("name", _("This area already has an organization with this name."))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added.") % {"name": saved.name}
+                if is_new
+                else _("%(name)s was updated.") % {"name": saved.name},
+            )
+            return redirect("organization_detail", pk=saved.pk)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "organizations/organization_form.html",
+        {"form": form, "organization": organization, "stored_name": stored_name},
+    )
+
+
+def organization_create(request):
+    return _save_organization(request, Organization())
+
+
+def organization_edit(request, pk):
+    return _save_organization(request, _organization_for(request, pk))
