@@ -1,13 +1,20 @@
 """Pieces shared by every stage's admin."""
 
 from django.contrib import messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from consultations.forms.fields import validate_photo, validate_upload
 from consultations.services import LifecycleError
 
 # Timestamped rows: who recorded them and when is shown, never typed.
 RECORD_FIELDS = ("created_by", "created_at", "updated_at")
 RECORD_FIELDSET = (_("Record"), {"classes": ("collapse",), "fields": RECORD_FIELDS})
+
+# Files uploaded in the admin pass the same content checks as the staff pages' (as
+# ``formfield_overrides``; the defaults' admin widget is kept).
+UPLOAD_CHECKS = {models.FileField: {"validators": [validate_upload]}}
+PHOTO_CHECKS = {models.FileField: {"validators": [validate_photo]}}
 
 
 def run_service_on_each(model_admin, request, queryset, step, done_message):

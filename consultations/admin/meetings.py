@@ -20,13 +20,14 @@ from wuhgong.admin import (
     TabularInline,
 )
 
-from .base import RECORD_FIELDS, RECORD_FIELDSET, run_service_on_each
+from .base import RECORD_FIELDS, RECORD_FIELDSET, UPLOAD_CHECKS, run_service_on_each
 
 
 class AttachmentInline(TabularInline):
     model = Attachment
     fields = ("kind", "file", "caption", "uploaded_by", "uploaded_at")
     readonly_fields = ("uploaded_by", "uploaded_at")
+    formfield_overrides = UPLOAD_CHECKS
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
@@ -91,6 +92,7 @@ class AttachmentAdmin(ModelAdmin):
     date_hierarchy = "uploaded_at"
     autocomplete_fields = ("meeting",)
     readonly_fields = ("uploaded_by", "uploaded_at")
+    formfield_overrides = UPLOAD_CHECKS
 
 
 class StatusChangeInline(ReadOnlyTabularInline):

@@ -7,7 +7,7 @@ from consultations.models import Evaluation, FundingLine, Project, ProjectUpdate
 from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
 
-from .base import RECORD_FIELDS, RECORD_FIELDSET
+from .base import PHOTO_CHECKS, RECORD_FIELDS, RECORD_FIELDSET
 from .evaluations import satisfaction_rate_display
 
 
@@ -34,6 +34,7 @@ class ProjectUpdateInline(TabularInline):
     model = ProjectUpdate
     fields = ("reported_on", "progress", "description", "photo", "recorded_by", "recorded_at")
     readonly_fields = ("recorded_by", "recorded_at")
+    formfield_overrides = PHOTO_CHECKS
 
     def get_queryset(self, request):
         # Each row's title (__str__) names the project: the formset sets only its id.
@@ -128,6 +129,7 @@ class ProjectUpdateAdmin(ModelAdmin):
     date_hierarchy = "reported_on"
     autocomplete_fields = ("project",)
     readonly_fields = ("recorded_by", "recorded_at")
+    formfield_overrides = PHOTO_CHECKS
 
     def get_queryset(self, request):
         # ProjectUpdate.__str__ names its project. The changelist skips list_select_related

@@ -17,11 +17,13 @@ from consultations.models import (
 )
 
 from .fields import (
+    PHOTO_ACCEPT,
+    PHOTO_HELP_TEXT,
     AreaChoiceField,
     DateInput,
     SafeModelMultipleChoiceField,
     scope_choices,
-    validate_upload,
+    validate_photo,
 )
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
@@ -182,7 +184,8 @@ class ProgressForm(forms.Form):
     photo = forms.FileField(
         label=_("photo"),
         required=False,
-        help_text=_("A photo from the site: JPG, PNG, GIF or WebP, up to 10 MB."),
+        help_text=PHOTO_HELP_TEXT,
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
     )
     complete = forms.BooleanField(
         label=_("The work is finished: mark the project completed on this date"),
@@ -192,12 +195,12 @@ class ProgressForm(forms.Form):
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
         if photo:
-            validate_upload(photo)
             if not photo.name.lower().endswith(PHOTO_SUFFIXES):
                 raise ValidationError(
                     _("A progress photo must be an image (JPG, PNG, GIF or WebP)."),
                     code="file_type",
                 )
+            validate_photo(photo)
         return photo
 
     def clean(self):

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import FloatField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Cast, NullIf, Round
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from consultations.models import (
     Proposal,
     StewardshipLog,
 )
+from consultations.uploads import file_response
 from organizations.scoping import get_object_for_user_or_404
 
 PAGE_SIZE = 25
@@ -273,11 +273,6 @@ def progress_photo(request, pk):
     update = get_object_for_user_or_404(
         ProjectUpdate.objects.exclude(photo=""), request.user, pk=pk
     )
-    try:
-        handle = update.photo.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, filename=update.photo.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
+    response = file_response(update.photo)
     response["Cache-Control"] = "private, max-age=3600"
     return response
