@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import override_settings
 
 from organizations.models import Area, AreaLevel
 from organizations.roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
@@ -29,11 +30,13 @@ def _plain_static_storage(settings):
     }
 
 
-@pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # The test client and the live server speak plain HTTP; production redirects to HTTPS
-    # (tests/test_security.py checks the production values).
-    settings.SECURE_SSL_REDIRECT = False
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    # The test client and the live server speak plain HTTP, which production redirects to
+    # HTTPS (tests/test_security.py checks that). Session-wide: the live server builds its
+    # middleware once, before any per-test setting could reach it.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
 
 
 @pytest.fixture
