@@ -31,6 +31,7 @@ run: compilemessages
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wuhgong organizations consultations
 
 # The browser tests need Debian's Chromium; install it when missing and we may (root).
 browser:

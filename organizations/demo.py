@@ -30,7 +30,7 @@ from .roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
 K = OrganizationKind
 C = PersonCategory
 
-DEMO_PASSWORD = "wuhgong-demo"  # noqa: S105 - published in the README, demo databases only
+DEMO_PASSWORD = "wuhgong-demo"  # noqa: S105 - published in the README, demo databases only  # nosec B105
 
 # (username, role group, area code, superuser, display name)
 DEMO_ACCOUNTS = [
@@ -95,7 +95,7 @@ class Cast:
 
 def rng_for(label):
     """A generator of its own per part of the demo, so parts do not shift one another."""
-    return random.Random(f"wuhgong-demo:{label}")  # noqa: S311 - demo data, not security
+    return random.Random(f"wuhgong-demo:{label}")  # noqa: S311 - demo data, not security  # nosec B311
 
 
 def ensure_rows(model, rows, key, existing):
