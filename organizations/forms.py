@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consultations.forms.fields import AreaChoiceField, DateInput, scope_choices
 from organizations.models import (
@@ -40,6 +41,8 @@ class PersonForm(forms.ModelForm):
                 attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}
             ),
         }
+        # A person's name is 姓名, an organization's 名称: one English word, two Chinese ones.
+        labels = {"name": pgettext_lazy("of a person", "name")}
         help_texts = {
             "phone": _(
                 "Optional. Lists show it masked (138****5678); the full number appears only "
@@ -165,7 +168,9 @@ class _ListFilterForm(forms.Form):
     """Filters of a list page. Invalid values are dropped rather than failing the page."""
 
     q = forms.CharField(label=_("Name contains"), required=False, max_length=100)
-    area = AreaChoiceField(queryset=None, label=_("area"), required=False)
+    area = AreaChoiceField(
+        queryset=None, label=_("area"), required=False, empty_label=_("All areas")
+    )
     # Choice fields matched exactly, named as the model's fields.
     exact_fields = ()
 
@@ -199,6 +204,10 @@ class PersonFilterForm(_ListFilterForm):
         choices=[("", _("All categories")), *PersonCategory.choices],
     )
     exact_fields = ("category",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].label = pgettext_lazy("of a person", "Name contains")
 
 
 class OrganizationFilterForm(_ListFilterForm):
