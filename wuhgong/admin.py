@@ -1,8 +1,9 @@
 """Admin plumbing shared by every app's admin module, and the admin site's titles.
 
-Two promises hold for every admin page built on ``WuhgongAdminMixin``:
+Three promises hold for every admin page built on ``WuhgongAdminMixin``:
 - it shows and offers only what the user may see (``organizations.scoping``);
-- it runs a fixed number of queries however many rows it shows.
+- it runs a fixed number of queries however many rows it shows;
+- only administrators (superusers) may delete.
 """
 
 from django import forms
@@ -88,6 +89,11 @@ class WuhgongAdminMixin:
         if kwargs.get("using"):
             queryset = queryset.using(kwargs["using"])
         kwargs["queryset"] = queryset
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting is for administrators only, whatever model permissions a staff member
+        # holds; even then on_delete=PROTECT keeps anything another record depends on.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
