@@ -5,6 +5,7 @@
 共管 manage together: stewardship.py (Stewardship, StewardshipLog)
 共评 evaluate together: evaluations.py (Evaluation)
 共享 share the outcome: outcomes.py (Outcome)
+The work plan the reports measure against: targets.py (Target)
 """
 
 from .evaluations import Evaluation, EvaluatorKind
@@ -22,6 +23,7 @@ from .meetings import (
 from .outcomes import Outcome
 from .projects import FundingLine, FundingSource, Project, ProjectStatus, ProjectUpdate
 from .stewardship import LogKind, RulesKind, Stewardship, StewardshipLog
+from .targets import Target, TargetMetric
 
 __all__ = [
     "ATTENDANCE_FIELDS",
@@ -45,4 +47,6 @@ __all__ = [
     "RulesKind",
     "Stewardship",
     "StewardshipLog",
+    "Target",
+    "TargetMetric",
 ]

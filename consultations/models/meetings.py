@@ -147,6 +147,11 @@ class Attachment(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
     file = models.FileField(_("file"), upload_to=attachment_upload_path, max_length=200)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
+    is_public = models.BooleanField(
+        _("show on the public board"),
+        default=False,
+        help_text=_("Only photos can be shown publicly; sign-in sheets carry names and never are."),
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,6 +168,13 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["meeting_id", "uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="attachment_only_photos_public",
+                condition=Q(is_public=False) | Q(kind="photo"),
+                violation_error_message=_("Only photos can be shown on the public board."),
+            ),
+        ]
 
     def __str__(self):
         return self.caption or self.get_kind_display()

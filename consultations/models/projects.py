@@ -61,6 +61,14 @@ class Project(Timestamped):
     status = models.CharField(
         _("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED
     )
+    is_public = models.BooleanField(
+        _("public on the village board"),
+        default=False,
+        help_text=_(
+            "Show the project, its progress and its funding by source on the village's public "
+            "board (村务公开)."
+        ),
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -188,6 +196,11 @@ class ProjectUpdate(models.Model):
     description = models.TextField(_("description"))
     photo = models.FileField(
         _("photo"), upload_to=update_photo_upload_path, max_length=200, blank=True
+    )
+    photo_is_public = models.BooleanField(
+        _("photo on the public board"),
+        default=False,
+        help_text=_("Show this photo on the village's public board when the project is public."),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
