@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests and checks run with DEBUG off, as production does; they need a key of their own.
 TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=0
 
-.PHONY: install run test lint messages compilemessages browser clean
+.PHONY: install run test lint messages compilemessages browser clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ test: compilemessages lint browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL backup and restore (README.md, "Backup and restore"): pg_dump of the
+# DATABASE_URL database into backups/wuhgong-<date>-<time>.dump plus the uploaded files in a
+# -media.tar beside it; `make restore FILE=backups/….dump` puts both back (it asks first).
+# Any database: `manage.py export_backup` / `manage.py import_backup FILE` (a portable .tar).
+backup: install
+	$(PY) manage.py export_backup --postgres
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/wuhgong-<date>-<time>.dump"; exit 2; }
+	$(PY) manage.py import_backup "$(FILE)"
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3 locale/*/LC_MESSAGES/*.mo
