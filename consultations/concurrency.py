@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from consultations.history import display
+
 
 class EditConflict(ValidationError):
     """Someone saved the record after this form was opened. ``changes`` lists
@@ -12,7 +14,7 @@ class EditConflict(ValidationError):
     def __init__(self, changes, current_version):
         self.changes = changes
         self.current_version = current_version
-        names = "、".join(label for label, _value in changes) or _("the record")
+        names = "、".join(str(label) for label, _value in changes) or _("the record")
         super().__init__(
             _(
                 "Someone else saved this record while you were editing it (changed: %(fields)s). "
@@ -33,33 +35,36 @@ def check_version(instance, submitted_version, *, fields):
     current = model.objects.select_for_update().get(pk=instance.pk)
     if submitted_version is None or int(submitted_version) == current.version:
         return current
+    # The history tells what the form was opened with; without it every field is named.
+    shown = _record_at_version(instance, int(submitted_version))
     changes = []
     for name in fields:
         field = model._meta.get_field(name)
         if field.many_to_many:
             continue
-        # The history tells what the form was opened with; fall back to naming the field.
-        shown = _value_at_version(instance, int(submitted_version), field.attname)
-        if shown is _UNKNOWN or shown != getattr(current, field.attname):
-            display = getattr(current, f"get_{name}_display", None)
-            now = display() if display else getattr(current, name)
-            changes.append((str(field.verbose_name), "" if now is None else now))
+        now = getattr(current, field.attname)
+        if shown is None or getattr(shown, field.attname, None) != now:
+            changes.append((str(field.verbose_name), _stored_value(current, field)))
     raise EditConflict(changes, current.version)
 
 
-_UNKNOWN = object()
-
-
-def _value_at_version(instance, version, name):
+def _record_at_version(instance, version):
     history = getattr(type(instance), "history", None)
     if history is None:
-        return _UNKNOWN
-    record = (
+        return None
+    return (
         history.model.objects.filter(id=instance.pk, version=version)
         .order_by("-history_date")
         .first()
     )
-    return _UNKNOWN if record is None else getattr(record, name, _UNKNOWN)
+
+
+def _stored_value(current, field):
+    value = getattr(current, field.attname)
+    if field.many_to_one:
+        # Named through the relation: the user may see what the record they edit points to.
+        return "—" if value is None else str(getattr(current, field.name))
+    return display(field, value, text_limit=None)
 
 
 class VersionedFormMixin(forms.Form):
@@ -73,6 +78,15 @@ class VersionedFormMixin(forms.Form):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
+    def conflict_fields(self):
+        """The stored fields compared when telling what someone else changed."""
+        return [name for name in self._meta.fields if name != "version"]
+
+    def related_changes(self):
+        """(label, value now) for rows edited together with the record (a project's funding
+        lines) that changed since the form was opened. Called with the record locked."""
+        return []
+
     def version_is_current(self):
         """Inside the saving transaction: True if nobody saved since the form was opened.
 
@@ -82,15 +96,20 @@ class VersionedFormMixin(forms.Form):
         if self.instance.pk is None:
             return True
         try:
-            check_version(
-                self.instance,
-                self.cleaned_data.get("version"),
-                fields=[name for name in self._meta.fields if name != "version"],
+            current = check_version(
+                self.instance, self.cleaned_data.get("version"), fields=self.conflict_fields()
             )
         except EditConflict as conflict:
-            self.conflict = conflict
-            self.add_error(None, conflict)
-            self.data = self.data.copy()
-            self.data[self.add_prefix("version")] = conflict.current_version
-            return False
-        return True
+            changes, version = list(conflict.changes), conflict.current_version
+        else:
+            changes, version = [], None
+        related = self.related_changes()
+        if version is None and not related:
+            return True
+        self.conflict = EditConflict(
+            changes + related, current.version if version is None else version
+        )
+        self.add_error(None, self.conflict)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = self.conflict.current_version
+        return False

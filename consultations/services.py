@@ -224,11 +224,22 @@ def refer_proposal(
 
 @transaction.atomic
 def record_reply(
-    *, proposal: Proposal, actor, reply: str, replied_at: datetime | None = None
+    *,
+    proposal: Proposal,
+    actor,
+    reply: str,
+    replied_at: datetime | None = None,
+    replace: bool = False,
 ) -> Proposal:
+    """The handling unit's reply. A reply already recorded (by someone else, from a page
+    opened at the same time) is replaced only when asked for with ``replace``."""
     proposal = _lock(Proposal, proposal.pk)
     if proposal.status != S.REFERRED:
         raise LifecycleError(_("Only a referred proposal gets a reply."), code="not_referred")
+    if proposal.replied_at is not None and not replace:
+        raise LifecycleError(
+            _("The handling unit's reply is already recorded."), code="already_replied"
+        )
     if not reply.strip():
         raise LifecycleError(_("The reply is empty."), code="reply_required")
     proposal.reply = reply.strip()
@@ -238,13 +249,18 @@ def record_reply(
 
 
 @transaction.atomic
-def record_feedback(*, proposal: Proposal, actor, feedback: str) -> Proposal:
-    """The proposer's word on the handling unit's reply."""
+def record_feedback(*, proposal: Proposal, actor, feedback: str, replace: bool = False) -> Proposal:
+    """The proposer's word on the handling unit's reply; feedback already recorded is
+    replaced only when asked for with ``replace``."""
     proposal = _lock(Proposal, proposal.pk)
     if proposal.replied_at is None:
         raise LifecycleError(
             _("Feedback can be recorded only after the handling unit has replied."),
             code="no_reply_yet",
+        )
+    if proposal.feedback_at is not None and not replace:
+        raise LifecycleError(
+            _("The proposer's feedback is already recorded."), code="already_given"
         )
     if not feedback.strip():
         raise LifecycleError(_("The feedback is empty."), code="feedback_required")

@@ -8,6 +8,7 @@ from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
+from .history import HistoryAdmin
 
 
 def satisfaction_rate_display(evaluation):
@@ -17,7 +18,7 @@ def satisfaction_rate_display(evaluation):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(ModelAdmin):
+class EvaluationAdmin(HistoryAdmin, ModelAdmin):
     list_display = (
         "subject",
         "evaluator",

@@ -21,6 +21,7 @@ from wuhgong.admin import (
 )
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, UPLOAD_CHECKS, run_service_on_each
+from .history import HistoryAdmin
 
 
 class AttachmentInline(TabularInline):
@@ -44,7 +45,7 @@ class MeetingProposalInline(ReadOnlyTabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ModelAdmin):
+class MeetingAdmin(HistoryAdmin, ModelAdmin):
     list_display = (
         "title",
         "format",
@@ -114,7 +115,7 @@ class ProposalForm(PreloadedRelationsForm):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ModelAdmin):
+class ProposalAdmin(HistoryAdmin, ModelAdmin):
     """Proposals are edited here, but their status moves only through consultations.services,
     which keeps the lifecycle's rules and writes its history."""
 

@@ -10,10 +10,11 @@ from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, run_service_on_each
+from .history import HistoryAdmin
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(ModelAdmin):
+class OutcomeAdmin(HistoryAdmin, ModelAdmin):
     list_display = (
         "title",
         "project",

@@ -9,6 +9,7 @@ from wuhgong.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, Tabu
 
 from .base import PHOTO_CHECKS, RECORD_FIELDS, RECORD_FIELDSET
 from .evaluations import satisfaction_rate_display
+from .history import HistoryAdmin
 
 
 class ProjectProposalInline(ReadOnlyTabularInline):
@@ -64,7 +65,7 @@ class ProjectEvaluationInline(StackedInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ModelAdmin):
+class ProjectAdmin(HistoryAdmin, ModelAdmin):
     list_display = (
         "title",
         "area",
@@ -104,7 +105,7 @@ class ProjectAdmin(ModelAdmin):
 
 
 @admin.register(FundingLine)
-class FundingLineAdmin(ModelAdmin):
+class FundingLineAdmin(HistoryAdmin, ModelAdmin):
     list_display = ("project", "source", "planned", "received", "unit")
     list_select_related = ("project",)
     list_filter = ("source", TownFilter)

@@ -7,6 +7,7 @@ from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin, TabularInline
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
+from .history import HistoryAdmin
 
 
 class StewardshipLogInline(TabularInline):
@@ -19,7 +20,7 @@ class StewardshipLogInline(TabularInline):
 
 
 @admin.register(Stewardship)
-class StewardshipAdmin(ModelAdmin):
+class StewardshipAdmin(HistoryAdmin, ModelAdmin):
     list_display = ("project", "organization", "person", "rules_kind", "started_on", "ended_on")
     list_select_related = ("project", "organization", "person")
     list_filter = ("rules_kind", "started_on", TownFilter)

@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from consultations.concurrency import VersionedFormMixin
 from consultations.models import Evaluation
 
 from .fields import DateInput
@@ -11,7 +12,7 @@ from .fields import DateInput
 TALLIES = ("satisfied", "basically_satisfied", "dissatisfied")
 
 
-class EvaluationForm(forms.ModelForm):
+class EvaluationForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Evaluation
         fields = ["evaluator", "evaluated_on", *TALLIES, "score", "comments"]

@@ -3,12 +3,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consultations.concurrency import VersionedFormMixin
 from consultations.models import Outcome
 
 from .fields import DateInput
 
 
-class OutcomeForm(forms.ModelForm):
+class OutcomeForm(VersionedFormMixin, forms.ModelForm):
+    # A project has one outcome: a form opened to record it carries version 0, so that an
+    # outcome someone else recorded meanwhile is a conflict, not silently overwritten.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
     class Meta:
         model = Outcome
         fields = [
@@ -28,8 +33,14 @@ class OutcomeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["version"].initial = 0
         for name in ("beneficiary_households", "beneficiary_people"):
             self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
+
+    def conflict_fields(self):
+        # Publishing or withdrawing meanwhile is worth naming too.
+        return [*super().conflict_fields(), "is_published"]
 
     def clean(self):
         cleaned = super().clean()

@@ -1,13 +1,18 @@
 """共建 forms: starting a project from adopted proposals, its funding lines, its progress and
 completion, and the project list filters."""
 
+import hashlib
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consultations.concurrency import VersionedFormMixin
+from consultations.history import display
 from consultations.models import (
     FundingLine,
     FundingSource,
@@ -44,10 +49,39 @@ class ProposalChoiceField(SafeModelMultipleChoiceField):
         return f"{obj.title} · {obj.meeting.area.name}"
 
 
-class ProjectForm(forms.ModelForm):
-    """The project's own facts; status, progress and actual dates move only through services."""
+def funding_state(lines):
+    """A fingerprint of a project's funding lines as stored: any change to them alters it."""
+    rows = sorted(
+        (line.pk, line.source, f"{line.planned:.2f}", f"{line.received:.2f}", line.note)
+        for line in lines
+    )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:32]
+
+
+def describe_funding(lines):
+    """The funding lines as stored, one per line of text, for the conflict message."""
+    planned = FundingLine._meta.get_field("planned")
+    return "\n".join(
+        gettext("%(source)s: planned %(planned)s, received %(received)s")
+        % {
+            "source": line.get_source_display(),
+            "planned": display(planned, line.planned),
+            "received": display(planned, line.received),
+        }
+        for line in lines
+    )
+
+
+class ProjectForm(VersionedFormMixin, forms.ModelForm):
+    """The project's own facts; status, progress and actual dates move only through services.
+
+    Its funding lines are edited on the same page: the form also remembers what they were
+    when it was opened (``funding_state``), so a change to them is a conflict as well.
+    """
 
     area = AreaChoiceField(queryset=None, label=_("area"))
+    funding_state = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    funding_now = None
 
     class Meta:
         model = Project
@@ -77,6 +111,25 @@ class ProjectForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("planned_end", _("The planned end cannot be before the planned start."))
         return cleaned
+
+    def remember_funding(self, lines):
+        """Note the funding lines the page shows (unbound form only)."""
+        self.fields["funding_state"].initial = funding_state(lines)
+
+    def related_changes(self):
+        # Read with the project locked: funding lines saved from this page lock it first.
+        self.funding_now = list(self.instance.funding_lines.order_by("pk"))
+        submitted = self.cleaned_data.get("funding_state")
+        if not submitted or submitted == funding_state(self.funding_now):
+            return []
+        return [(gettext("Funding by source"), describe_funding(self.funding_now))]
+
+    def version_is_current(self):
+        if super().version_is_current():
+            return True
+        # Saving again after review overwrites the funding lines deliberately, too.
+        self.data[self.add_prefix("funding_state")] = funding_state(self.funding_now)
+        return False
 
 
 class ProjectStartForm(ProjectForm):

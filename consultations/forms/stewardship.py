@@ -3,12 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consultations.concurrency import VersionedFormMixin
 from consultations.models import Stewardship, StewardshipLog
 
 from .fields import DateInput, scope_choices
 
 
-class StewardshipForm(forms.ModelForm):
+class StewardshipForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Stewardship
         fields = [

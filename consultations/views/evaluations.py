@@ -1,6 +1,7 @@
 """共评 pages: a project's evaluation entered from the paper ballot tallies."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,23 +20,36 @@ def _save_evaluation(request, evaluation):
         instance=evaluation,
         initial={"evaluated_on": timezone.localdate()} if evaluation.pk is None else None,
     )
-    if request.method == "POST" and form.is_valid():
-        is_new = evaluation.pk is None
-        saved = form.save(commit=False)
-        if is_new:
-            saved.created_by = request.user
-        saved.save()
+    if request.method != "POST":
+        return _evaluation_page(request, form, evaluation)
+    valid = form.is_valid()
+    is_new = evaluation.pk is None
+    with transaction.atomic():
+        # Checked even when the input is invalid: the errors may come from what someone else
+        # saved meanwhile, and only the conflict tells the user so.
+        if not form.version_is_current():
+            return _evaluation_page(request, form, evaluation, status=409)
+        if valid:
+            saved = form.save(commit=False)
+            if is_new:
+                saved.created_by = request.user
+            saved.save()
+    if valid:
         messages.success(
             request,
             _("The evaluation was recorded.") if is_new else _("The evaluation was updated."),
         )
         return redirect(reverse("project_detail", args=[saved.project_id]) + "#evaluations")
-    if request.method == "POST":
-        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _evaluation_page(request, form, evaluation)
+
+
+def _evaluation_page(request, form, evaluation, status=200):
     return render(
         request,
         "consultations/evaluation_form.html",
         {"form": form, "evaluation": evaluation, "project": evaluation.project},
+        status=status,
     )
 
 

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import chain
+from consultations.history import LIMIT as HISTORY_LIMIT
+from consultations.history import recent_changes
 from consultations.models import (
     Evaluation,
     FundingSource,
@@ -155,6 +157,8 @@ def matter_detail(request, pk):
         "by_stage": {stage.key: stage for stage in stages},
         "place_name": "".join(place.name for place in places),
         "printed_on": today,
+        "history": recent_changes(proposal, user=request.user),
+        "history_limit": HISTORY_LIMIT,
         **_next_steps(proposal),
     }
     return render(request, "consultations/matter_detail.html", context)

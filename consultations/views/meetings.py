@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET
 
 from consultations import ical
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
+from consultations.history import LIMIT as HISTORY_LIMIT
+from consultations.history import recent_changes
 from consultations.models import Attachment, Meeting
 from consultations.uploads import file_response
 from organizations.models import User
@@ -57,6 +59,8 @@ def meeting_detail(request, pk):
             "attending_organizations": meeting.attending_organizations.all(),
             "attachments": meeting.attachments.all(),
             "proposals": meeting.proposals.select_related("raised_by", "project"),
+            "history": recent_changes(meeting, user=request.user),
+            "history_limit": HISTORY_LIMIT,
         },
     )
 
@@ -81,11 +85,16 @@ def _save_meeting(request, meeting):
     attachments = AttachmentFormSet(
         request.POST or None, request.FILES or None, instance=meeting, prefix="attachments"
     )
-    if request.method == "POST" and form.is_valid() and attachments.is_valid():
-        with transaction.atomic():
-            if not form.version_is_current():
-                return _meeting_form_page(request, form, attachments, meeting, status=409)
-            is_new = meeting.pk is None
+    if request.method != "POST":
+        return _meeting_form_page(request, form, attachments, meeting)
+    valid = all([form.is_valid(), attachments.is_valid()])
+    is_new = meeting.pk is None
+    with transaction.atomic():
+        # Checked even when the input is invalid: the errors may come from what someone else
+        # saved meanwhile, and only the conflict tells the user so.
+        if not form.version_is_current():
+            return _meeting_form_page(request, form, attachments, meeting, status=409)
+        if valid:
             saved = form.save(commit=False)
             if is_new:
                 saved.created_by = request.user
@@ -97,12 +106,12 @@ def _save_meeting(request, meeting):
                 attachment.save()
             for attachment in attachments.deleted_objects:
                 attachment.delete()
+    if valid:
         messages.success(
             request, _("The meeting was recorded.") if is_new else _("The meeting was updated.")
         )
         return redirect("meeting_detail", pk=saved.pk)
-    if request.method == "POST":
-        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    messages.error(request, _("Please correct the errors below; nothing was saved."))
     return _meeting_form_page(request, form, attachments, meeting)
 
 

@@ -1,6 +1,7 @@
 """共享 pages: what a project delivered and for whom, and its publication (公示)."""
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -24,22 +25,42 @@ def outcome_edit(request, pk):
     project = project_for(request, pk, Project.objects.select_related("area", "outcome"))
     outcome = getattr(project, "outcome", None) or Outcome(project=project, title=project.title)
     form = OutcomeForm(request.POST or None, instance=outcome)
-    if request.method == "POST" and form.is_valid():
-        is_new = outcome.pk is None
-        saved = form.save(commit=False)
-        if is_new:
-            saved.created_by = request.user
-        saved.save()
+    if request.method != "POST":
+        return _outcome_page(request, form, outcome, project)
+    valid = form.is_valid()
+    is_new = outcome.pk is None
+    try:
+        with transaction.atomic():
+            # Checked even when the input is invalid: publishing meanwhile makes an empty
+            # disclosure date an error, and only the conflict tells the user why.
+            if not form.version_is_current():
+                return _outcome_page(request, form, outcome, project, status=409)
+            if valid:
+                saved = form.save(commit=False)
+                if is_new:
+                    saved.created_by = request.user
+                saved.save()
+    except IntegrityError:
+        if is_new and Outcome.objects.filter(project=project).exists():
+            # Someone recorded the project's outcome at the same moment: answered again, the
+            # form meets that outcome and shows the conflict.
+            return outcome_edit(request, pk)
+        raise
+    if valid:
         messages.success(
             request, _("The outcome was recorded.") if is_new else _("The outcome was updated.")
         )
         return _back_to(project.pk)
-    if request.method == "POST":
-        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _outcome_page(request, form, outcome, project)
+
+
+def _outcome_page(request, form, outcome, project, status=200):
     return render(
         request,
         "consultations/outcome_form.html",
         {"form": form, "outcome": outcome, "project": project},
+        status=status,
     )
 
 

@@ -25,12 +25,18 @@ from consultations.forms.projects import (
     ProjectForm,
     ProjectStartForm,
 )
+from consultations.history import LIMIT as HISTORY_LIMIT
+from consultations.history import recent_changes
 from consultations.models import (
+    Evaluation,
+    FundingLine,
     FundingSource,
+    Outcome,
     Project,
     ProjectStatus,
     ProjectUpdate,
     Proposal,
+    Stewardship,
     StewardshipLog,
 )
 from consultations.uploads import file_response
@@ -115,7 +121,22 @@ def project_detail(request, pk):
             "complete_form": CompleteForm(initial={"actual_end": timezone.localdate()})
             if can_complete
             else None,
+            "history": _history(project, request.user),
+            "history_limit": HISTORY_LIMIT,
         },
+    )
+
+
+def _history(project, user):
+    """The project's changes and those of what hangs off it: one query per kind of record."""
+    return recent_changes(
+        project,
+        FundingLine.history.filter(project_id=project.pk),
+        Stewardship.history.filter(project_id=project.pk),
+        Evaluation.history.filter(project_id=project.pk),
+        Outcome.history.filter(project_id=project.pk),
+        user=user,
+        name_records=True,
     )
 
 
@@ -164,22 +185,85 @@ def _project_form_page(request, project, form_class, **form_kwargs):
     post = request.POST if request.method == "POST" else None
     form = form_class(post, instance=project, user=request.user, **form_kwargs)
     funding = FundingLineFormSet(post, instance=project, prefix=FUNDING_PREFIX)
-    if post is not None and form.is_valid() and funding.is_valid():
-        is_new = project.pk is None
-        saved = _save_project(request, project, form, funding)
-        if saved is not None:
-            messages.success(
-                request,
-                _("The project was started.") if is_new else _("The project was updated."),
-            )
-            return redirect("project_detail", pk=saved.pk)
-    if post is not None:
-        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    if post is None:
+        if project.pk is not None:
+            form.remember_funding(funding.get_queryset())
+        return _project_form(request, form, funding, project)
+    is_new = project.pk is None
+    # Both validated, so that every error shows at once.
+    valid = all([form.is_valid(), funding.is_valid()])
+    with transaction.atomic():
+        # Checked even when the input is invalid: a line someone else deleted meanwhile
+        # makes the stale formset invalid, and only the conflict tells the user why.
+        if not form.version_is_current():
+            funding = _funding_over(post, funding, form.funding_now, project)
+            return _project_form(request, form, funding, project, status=409)
+        saved = _save_project(request, project, form, funding) if valid else None
+    if saved is not None:
+        messages.success(
+            request,
+            _("The project was started.") if is_new else _("The project was updated."),
+        )
+        return redirect("project_detail", pk=saved.pk)
+    messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _project_form(request, form, funding, project)
+
+
+def _project_form(request, form, funding, project, status=200):
     return render(
         request,
         "consultations/project_form.html",
         {"form": form, "funding": funding, "project": project},
+        status=status,
     )
+
+
+FUNDING_FIELDS = ("source", "planned", "received", "note")
+
+
+def _funding_over(post, stale, lines_now, project):
+    """The funding formset after a conflict: the lines stored now, with what the user typed.
+
+    Lines the user had keep their typed values; lines someone else added show as stored;
+    lines the user added, or had but someone else deleted, follow as new lines. Saving it
+    again is then a deliberate overwrite that refers only to lines that exist.
+    """
+    typed, added, blank = {}, [], []
+    for form in stale.forms:
+        values = {name: post.get(form.add_prefix(name), "") for name in FUNDING_FIELDS}
+        deleted = bool(post.get(form.add_prefix("DELETE")))
+        line_id = post.get(form.add_prefix("id"), "")
+        if line_id:
+            typed[line_id] = (values, deleted)
+            if not deleted:
+                added.append((line_id, values))
+        elif form.has_changed():
+            added.append(("", values))
+        else:
+            blank.append(values)
+    now = {str(line.pk): line for line in lines_now}
+    rows = [
+        (line_id, *typed.get(line_id, ({n: getattr(line, n) for n in FUNDING_FIELDS}, False)))
+        for line_id, line in now.items()
+    ]
+    rows += [("", values, False) for line_id, values in added if line_id not in now]
+    rows += [("", values, False) for values in blank]
+    rows = rows[: stale.absolute_max]
+    data = post.copy()
+    for key in [key for key in data if key.startswith(f"{FUNDING_PREFIX}-")]:
+        del data[key]
+    data[f"{FUNDING_PREFIX}-TOTAL_FORMS"] = str(len(rows))
+    data[f"{FUNDING_PREFIX}-INITIAL_FORMS"] = str(len(now))
+    data[f"{FUNDING_PREFIX}-MIN_NUM_FORMS"] = "0"
+    data[f"{FUNDING_PREFIX}-MAX_NUM_FORMS"] = str(stale.max_num)
+    for index, (line_id, values, deleted) in enumerate(rows):
+        prefix = f"{FUNDING_PREFIX}-{index}-"
+        data[f"{prefix}id"] = line_id
+        for name, value in values.items():
+            data[prefix + name] = str(value)
+        if deleted:
+            data[f"{prefix}DELETE"] = "on"
+    return FundingLineFormSet(data, instance=project, prefix=FUNDING_PREFIX)
 
 
 def _preselected_proposal(request):

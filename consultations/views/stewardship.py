@@ -1,6 +1,7 @@
 """共管 pages: who looks after a finished project, under which rules, and their duty log."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,23 +28,36 @@ def _stewardship_for(request, pk):
 
 def _save_stewardship(request, stewardship):
     form = StewardshipForm(request.POST or None, instance=stewardship, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        is_new = stewardship.pk is None
-        saved = form.save(commit=False)
-        if is_new:
-            saved.created_by = request.user
-        saved.save()
+    if request.method != "POST":
+        return _stewardship_page(request, form, stewardship)
+    valid = form.is_valid()
+    is_new = stewardship.pk is None
+    with transaction.atomic():
+        # Checked even when the input is invalid: the errors may come from what someone else
+        # saved meanwhile, and only the conflict tells the user so.
+        if not form.version_is_current():
+            return _stewardship_page(request, form, stewardship, status=409)
+        if valid:
+            saved = form.save(commit=False)
+            if is_new:
+                saved.created_by = request.user
+            saved.save()
+    if valid:
         messages.success(
             request,
             _("The stewardship was recorded.") if is_new else _("The stewardship was updated."),
         )
         return _back_to(saved.project)
-    if request.method == "POST":
-        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _stewardship_page(request, form, stewardship)
+
+
+def _stewardship_page(request, form, stewardship, status=200):
     return render(
         request,
         "consultations/stewardship_form.html",
         {"form": form, "stewardship": stewardship, "project": stewardship.project},
+        status=status,
     )
 
 
