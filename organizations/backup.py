@@ -23,7 +23,7 @@ import io
 import json
 import os
 import shutil
-import subprocess  # nosec B404: runs pg_dump/pg_restore with argument lists, no shell
+import subprocess  # nosec B404
 import tarfile
 import tempfile
 from contextlib import contextmanager
