@@ -5,6 +5,7 @@ Production (DEBUG off) refuses to start without SECRET_KEY.
 """
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "import_export",
     "organizations",
     "consultations",
 ]
@@ -138,6 +140,14 @@ STORAGES = {
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# Reports value the labour villagers give (投工投劳, recorded in days) at this many yuan a
+# day when comparing what villagers gave with government money; the report page can
+# override it for one report.
+try:
+    LABOUR_DAY_YUAN = Decimal(env.str("LABOUR_DAY_YUAN", default="150"))
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("LABOUR_DAY_YUAN must be a number of yuan, e.g. 150.") from exc
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
