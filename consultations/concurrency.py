@@ -79,8 +79,9 @@ class VersionedFormMixin(forms.Form):
             self.fields["version"].initial = self.instance.version
 
     def conflict_fields(self):
-        """The stored fields compared when telling what someone else changed."""
-        return [name for name in self._meta.fields if name != "version"]
+        """The stored fields compared when telling what someone else changed: those the
+        form edits (an admin form also lists the ones it only shows)."""
+        return [name for name in self._meta.fields if name in self.fields and name != "version"]
 
     def related_changes(self):
         """(label, value now) for rows edited together with the record (a project's funding

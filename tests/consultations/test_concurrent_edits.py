@@ -17,12 +17,15 @@ from consultations.models import FundingLine, FundingSource, Outcome, ProposalSt
 from tests.factories import (
     EvaluationFactory,
     FundingLineFactory,
+    MeetingFactory,
     OrganizationFactory,
     OutcomeFactory,
     ProjectFactory,
     ProposalFactory,
     StewardshipFactory,
+    UserFactory,
 )
+from tests.test_admin import form_data
 
 from .projects_support import _english, _frozen_now, text  # noqa: F401
 
@@ -386,3 +389,32 @@ def test_funding_lines_left_as_they_were_when_nothing_changed(first, project):
     before = set(FundingLine.objects.values_list("pk", "source", "planned", "received"))
     assert first.post(url, opened(first, url, "form", "funding")).status_code == 302
     assert set(FundingLine.objects.values_list("pk", "source", "planned", "received")) == before
+
+
+# -- the admin's change forms -------------------------------------------------------------------
+
+
+def test_admin_change_over_a_newer_save_is_refused_keeping_input(admin_user, village):
+    meeting = MeetingFactory(area=village, title="原标题")
+    path = reverse("admin:consultations_meeting_change", args=[meeting.pk])
+    mine, theirs = Client(), Client()
+    mine.force_login(admin_user)
+    theirs.force_login(UserFactory(username="admin2", is_staff=True, is_superuser=True))
+    my_form = form_data(mine.get(path))
+    their_form = form_data(theirs.get(path))
+    their_form["title"] = "另一位管理员的标题"
+    assert theirs.post(path, their_form).status_code == 302
+
+    my_form["title"] = "我输入的标题"
+    response = mine.post(path, my_form)
+
+    assert response.status_code == 200
+    page = text(response)
+    assert CONFLICT in page and "(changed: title)" in page
+    assert 'value="我输入的标题"' in page
+    meeting.refresh_from_db()
+    assert meeting.title == "另一位管理员的标题"
+    my_form["version"] = response.context["adminform"].form.data["version"]
+    assert mine.post(path, my_form).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "我输入的标题"
