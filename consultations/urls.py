@@ -10,6 +10,7 @@ from .views import (
     outcomes,
     projects,
     proposals,
+    reports,
     stewardship,
 )
 
@@ -73,4 +74,7 @@ urlpatterns = [
     ),
     # 一事一档 the matter page
     path("matters/<int:pk>/", matters.matter_detail, name="matter_detail"),
+    # reports: figures for an area and a period, on the page and as a workbook
+    path("reports/", reports.report, name="report"),
+    path("reports/export.xlsx", reports.report_workbook, name="report_workbook"),
 ]

@@ -27,6 +27,8 @@ from consultations.models import (
     ProposalStatusChange,
     Stewardship,
     StewardshipLog,
+    Target,
+    TargetMetric,
 )
 from organizations.models import Area, Highlight, Membership, Organization, Person, User
 
@@ -194,6 +196,16 @@ CASES = [
     Case(
         Outcome,
         lambda: OutcomeFactory(is_published=True, disclosed_on=dt.date(2024, 10, 31)),
+    ),
+    Case(
+        Target,
+        lambda: Target.objects.create(
+            area=VillageFactory(),
+            metric=TargetMetric.MEETINGS_PER_VILLAGE_MONTH,
+            value=1,
+            period_start=dt.date(2024, 1, 1),
+            period_end=dt.date(2024, 12, 31),
+        ),
     ),
 ]
 

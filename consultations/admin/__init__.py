@@ -3,6 +3,6 @@
 Importing the modules registers their admin classes.
 """
 
-from . import evaluations, meetings, outcomes, projects, stewardship
+from . import evaluations, meetings, outcomes, projects, stewardship, targets
 
-__all__ = ["evaluations", "meetings", "outcomes", "projects", "stewardship"]
+__all__ = ["evaluations", "meetings", "outcomes", "projects", "stewardship", "targets"]

@@ -1,0 +1,588 @@
+"""The report's figures, each computed in the database for one area and one period.
+
+What each figure counts (the page repeats this under “How the figures are counted”):
+
+- Meetings: meetings held (start time, Beijing time) in the period in the area or under it.
+  Attendance sums the meetings' per-category columns; a category's share is its sum over the
+  sum of total attendance, and what the categories leave of the total is shown as
+  “not broken down”.
+- Proposals (and the five-stage funnel): proposals raised at those meetings, by their status
+  today. The adoption rate is adopted / decided, where decided means adopted or not adopted
+  (a referral is not a decision). The funnel counts how many of them have reached each stage
+  by now: decided, carried out by a project, under stewardship, evaluated, outcome published.
+- Median days from meeting to decision: over proposals decided in the period (decision date
+  minus meeting date). From decision to completion: over proposals whose project was
+  completed in the period (project end date minus decision date). A duration belongs to the
+  period in which it ended, so last month's figure does not change when later work is done.
+- Overdue referrals: referred proposals whose reply was due before the period's last day (or
+  today, while the period runs) and had not come by then.
+- Projects: projects at work at some time in the period (begun by its end and not completed
+  before its start), by their status and progress today. Completion rate: completed / these.
+- Funding: the funding lines of those projects, planned and received, by source. Labour is
+  counted in days and valued at the labour-day rate for the villagers' contribution.
+  Villagers gave: raised by villagers + labour days × rate + materials + donations.
+  Government money: reward instead of subsidy + town and village subsidy + departmental funds.
+  The village collective's funds count in neither. Leverage: villagers' yuan per yuan of
+  government money; villagers' share: villagers / (villagers + government). On received
+  amounts, and the same on planned amounts.
+- Satisfaction: evaluations dated in the period; satisfied + basically satisfied over all
+  ballots, summing the tallies (a large assembly weighs more than a small council). An
+  evaluation belongs to the area of its project, meeting or referred proposal.
+- Beneficiaries: outcomes published with a disclosure date in the period.
+- Ranking: the same figures for each area one level down (towns of a county, villages of a
+  town), in one query.
+
+Every function returns plain Python values; rates are percentages (floats) or None when
+there is nothing to divide by. The number of queries is fixed, whatever the data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.utils import timezone
+
+from consultations.models import (
+    ATTENDANCE_FIELDS,
+    Evaluation,
+    FundingLine,
+    FundingSource,
+    Meeting,
+    MeetingFormat,
+    Outcome,
+    Project,
+    ProjectStatus,
+    Proposal,
+    ProposalStatus,
+    Stewardship,
+)
+from organizations.models import CODE_LENGTH, Area, AreaLevel, PersonCategory
+
+from .periods import Period
+from .sql import (
+    MONEY_FIELD,
+    DaysBetween,
+    as_float,
+    local_date,
+    median,
+    money_total,
+    percent,
+    ratio,
+    scalar,
+    total,
+    under_way,
+)
+
+S = FundingSource
+VILLAGER_CASH_SOURCES = (S.VILLAGERS_RAISED, S.MATERIALS, S.DONATIONS)
+GOVERNMENT_SOURCES = (S.REWARD_SUBSIDY, S.TOWN_VILLAGE_SUBSIDY, S.DEPARTMENT_FUNDS)
+DECIDED = (ProposalStatus.ADOPTED, ProposalStatus.REJECTED)
+FUNNEL_STAGES = ("decided", "project", "stewardship", "evaluation", "outcome")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose report, of which area and period: every queryset below starts here."""
+
+    user: object
+    area: Area
+    period: Period
+    labour_day_yuan: Decimal
+    today: date = field(default_factory=timezone.localdate)
+
+    def meetings(self):
+        return Meeting.objects.visible_to(self.user).within(self.area)
+
+    def proposals(self):
+        return Proposal.objects.visible_to(self.user).within(self.area)
+
+    def projects(self):
+        return Project.objects.visible_to(self.user).within(self.area)
+
+    def funding_lines(self):
+        return FundingLine.objects.visible_to(self.user).within(self.area)
+
+    def evaluations(self):
+        return Evaluation.objects.visible_to(self.user).within(self.area)
+
+    def outcomes(self):
+        return Outcome.objects.visible_to(self.user).within(self.area)
+
+    @property
+    def child_level(self):
+        """The level one below the report's area, or None under a village."""
+        return self.area.level + 1 if self.area.level < AreaLevel.VILLAGE else None
+
+
+# --- expressions shared by the sections and the ranking -------------------------------
+
+
+def held_in(period, prefix=""):
+    """Meetings (or, with a prefix, rows of a meeting) held in the period, as a Q."""
+    return Q(
+        **{f"{prefix}starts_at__gte": period.start_at, f"{prefix}starts_at__lt": period.end_at}
+    )
+
+
+def villagers_amount(column, labour_day_yuan):
+    """A funding line's amount if villagers gave it, labour days valued in yuan; else 0."""
+    return Case(
+        When(source__in=VILLAGER_CASH_SOURCES, then=F(column)),
+        When(source=S.LABOUR, then=F(column) * Value(labour_day_yuan)),
+        default=Value(Decimal("0.00")),
+        output_field=MONEY_FIELD,
+    )
+
+
+def government_amount(column):
+    return Case(
+        When(source__in=GOVERNMENT_SOURCES, then=F(column)),
+        default=Value(Decimal("0.00")),
+        output_field=MONEY_FIELD,
+    )
+
+
+def villager_share(labour_day_yuan, column="received"):
+    """Villagers' share of villagers' plus government money, in percent (an aggregate)."""
+    villagers = money_total(villagers_amount(column, labour_day_yuan))
+    government = money_total(government_amount(column))
+    return percent(villagers, villagers + government)
+
+
+def satisfied_ballots():
+    return F("satisfied") + F("basically_satisfied")
+
+
+def all_ballots():
+    return F("satisfied") + F("basically_satisfied") + F("dissatisfied")
+
+
+def satisfaction_rate():
+    """Satisfied and basically satisfied over all ballots, summing tallies (an aggregate)."""
+    return percent(total(satisfied_ballots()), total(all_ballots()))
+
+
+def adoption_rate():
+    return percent(
+        Count("pk", filter=Q(status=ProposalStatus.ADOPTED)),
+        Count("pk", filter=Q(status__in=DECIDED)),
+    )
+
+
+def completion_rate():
+    return percent(Count("pk", filter=Q(status=ProjectStatus.COMPLETED)), Count("pk"))
+
+
+def evaluation_subject_code():
+    """The area code of what an evaluation is about: its project, meeting or proposal."""
+    return Coalesce(
+        F("project__area__code"),
+        F("meeting__area__code"),
+        F("proposal__meeting__area__code"),
+        output_field=CharField(),
+    )
+
+
+def evaluations_under(code):
+    """Evaluations whose subject lies in the area with this code (a value or an OuterRef)."""
+    return (
+        Q(project__area__code__startswith=code)
+        | Q(meeting__area__code__startswith=code)
+        | Q(proposal__meeting__area__code__startswith=code)
+    )
+
+
+def _filled(rows, key, keys, empty):
+    """Rows from a GROUP BY, one per expected key in order, with ``empty`` where none came."""
+    by_key = {row[key]: row for row in rows}
+    return [by_key.get(k, {key: k, **empty}) for k in keys]
+
+
+# --- the sections --------------------------------------------------------------------
+
+
+def meeting_figures(scope):
+    """Meetings by month and by format, and attendance by member category (3 queries)."""
+    held = scope.meetings().filter(held_in(scope.period))
+    categories = list(ATTENDANCE_FIELDS.values())
+    broken_down = sum((F(name) for name in categories), start=Value(0))
+    totals = held.aggregate(
+        meetings=Count("pk"),
+        attendance=total("attendance_total"),
+        per_meeting=ratio(total("attendance_total"), Count("pk")),
+        not_broken_down=total(F("attendance_total") - broken_down),
+        not_broken_down_share=percent(
+            total(F("attendance_total") - broken_down), total("attendance_total")
+        ),
+        # Named apart from the columns: an aggregate may not reuse a field's name.
+        **{f"sum_{name}": total(name) for name in categories},
+        **{f"share_{name}": percent(total(name), total("attendance_total")) for name in categories},
+    )
+    months = (
+        held.annotate(month=TruncMonth("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    by_month = {timezone.localtime(row["month"]).date(): row["n"] for row in months}
+    formats = held.order_by().values("format").annotate(n=Count("pk"))
+    attendance = [
+        {
+            "label": PersonCategory(category).label,
+            "count": totals[f"sum_{name}"],
+            "share": totals[f"share_{name}"],
+        }
+        for category, name in ATTENDANCE_FIELDS.items()
+    ]
+    return {
+        "count": totals["meetings"],
+        "attendance": totals["attendance"],
+        "per_meeting": totals["per_meeting"],
+        "by_month": [{"month": m, "count": by_month.get(m, 0)} for m in scope.period.months],
+        "by_format": [
+            {
+                "format": row["format"],
+                "label": MeetingFormat(row["format"]).label,
+                "count": row["n"],
+            }
+            for row in _filled(formats, "format", MeetingFormat.values, {"n": 0})
+        ],
+        "by_category": attendance,
+        "not_broken_down": totals["not_broken_down"],
+        "not_broken_down_share": totals["not_broken_down_share"],
+    }
+
+
+def proposal_figures(scope):
+    """Proposals raised in the period by status, the adoption rate, the five-stage funnel,
+    the two medians and the overdue referrals (5 queries)."""
+    period = scope.period
+    raised = scope.proposals().filter(held_in(period, "meeting__"))
+    project_has = {
+        "stewardship": Exists(Stewardship.objects.filter(project_id=OuterRef("project_id"))),
+        "evaluation": Exists(Evaluation.objects.filter(project_id=OuterRef("project_id"))),
+        "outcome": Exists(
+            Outcome.objects.filter(project_id=OuterRef("project_id"), is_published=True)
+        ),
+    }
+    reached = {
+        "decided": Q(status__in=DECIDED),
+        "project": Q(project__isnull=False),
+        **{stage: Q(**{f"_{stage}": True}) for stage in project_has},
+    }
+    totals = raised.alias(**{f"_{stage}": test for stage, test in project_has.items()}).aggregate(
+        raised=Count("pk"),
+        adopted=Count("pk", filter=Q(status=ProposalStatus.ADOPTED)),
+        adoption_rate=adoption_rate(),
+        **{f"n_{stage}": Count("pk", filter=test) for stage, test in reached.items()},
+        **{
+            f"share_{stage}": percent(Count("pk", filter=test), Count("pk"))
+            for stage, test in reached.items()
+        },
+    )
+    statuses = raised.order_by().values("status").annotate(n=Count("pk"))
+    decision_days = median(
+        scope.proposals().filter(decided_on__gte=period.start, decided_on__lte=period.end),
+        DaysBetween(F("decided_on"), local_date("meeting__starts_at")),
+    )
+    completion_days = median(
+        scope.proposals().filter(
+            decided_on__isnull=False,
+            project__actual_end__gte=period.start,
+            project__actual_end__lte=period.end,
+        ),
+        DaysBetween(F("project__actual_end"), F("decided_on")),
+    )
+    as_of = period.as_of(scope.today)
+    overdue = (
+        scope.proposals()
+        .filter(status=ProposalStatus.REFERRED, referral_due_on__lt=as_of)
+        .filter(Q(replied_at__isnull=True) | Q(replied_at__gte=Period.custom(as_of, as_of).end_at))
+        .count()
+    )
+    return {
+        "raised": totals["raised"],
+        "adopted": totals["adopted"],
+        "decided": totals["n_decided"],
+        "adoption_rate": totals["adoption_rate"],
+        "by_status": [
+            {
+                "status": row["status"],
+                "label": ProposalStatus(row["status"]).label,
+                "count": row["n"],
+            }
+            for row in _filled(statuses, "status", ProposalStatus.values, {"n": 0})
+        ],
+        "funnel": [
+            {
+                "stage": "raised",
+                "count": totals["raised"],
+                "share": 100.0 if totals["raised"] else None,
+            }
+        ]
+        + [
+            {"stage": stage, "count": totals[f"n_{stage}"], "share": totals[f"share_{stage}"]}
+            for stage in FUNNEL_STAGES
+        ],
+        "median_days_to_decision": decision_days,
+        "median_days_to_completion": completion_days,
+        "overdue_referrals": overdue,
+        "overdue_as_of": as_of,
+    }
+
+
+def project_figures(scope):
+    """Projects at work in the period by status and progress; funding by source, planned and
+    received; what villagers gave against government money (4 queries)."""
+    period = scope.period
+    projects = under_way(scope.projects(), period.start, period.end)
+    totals = projects.aggregate(
+        count=Count("pk"),
+        completed=Count("pk", filter=Q(status=ProjectStatus.COMPLETED)),
+        completed_in_period=Count(
+            "pk", filter=Q(actual_end__gte=period.start, actual_end__lte=period.end)
+        ),
+        completion_rate=completion_rate(),
+        average_progress=Avg("progress", output_field=FloatField()),
+        not_started=Count("pk", filter=Q(progress=0)),
+        under_half=Count("pk", filter=Q(progress__gte=1, progress__lte=49)),
+        over_half=Count("pk", filter=Q(progress__gte=50, progress__lte=99)),
+        finished=Count("pk", filter=Q(progress=100)),
+    )
+    statuses = (
+        projects.order_by()
+        .values("status")
+        .annotate(n=Count("pk"), progress=Avg("progress", output_field=FloatField()))
+    )
+    lines = scope.funding_lines().filter(project__in=projects.values("pk"))
+    sources = (
+        lines.order_by()
+        .values("source")
+        .annotate(
+            sum_planned=money_total("planned"),
+            sum_received=money_total("received"),
+            received_share=percent(money_total("received"), money_total("planned")),
+            projects=Count("project", distinct=True),
+        )
+    )
+    yuan = scope.labour_day_yuan
+    money = {}
+    for column in ("planned", "received"):
+        villagers = money_total(villagers_amount(column, yuan))
+        government = money_total(government_amount(column))
+        money |= {
+            f"villagers_{column}": villagers,
+            f"government_{column}": government,
+            f"leverage_{column}": ratio(villagers, government),
+            f"villager_share_{column}": percent(villagers, villagers + government),
+            f"labour_days_{column}": money_total(column, filter=Q(source=S.LABOUR)),
+            f"labour_value_{column}": money_total(
+                F(column) * Value(yuan), filter=Q(source=S.LABOUR)
+            ),
+            f"collective_{column}": money_total(column, filter=Q(source=S.VILLAGE_COLLECTIVE)),
+        }
+    funding = lines.aggregate(**money)
+    return {
+        **totals,
+        "progress_buckets": [
+            {"key": key, "count": totals[key]}
+            for key in ("not_started", "under_half", "over_half", "finished")
+        ],
+        "by_status": [
+            {
+                "status": row["status"],
+                "label": ProjectStatus(row["status"]).label,
+                "count": row["n"],
+                "progress": row["progress"],
+            }
+            for row in _filled(statuses, "status", ProjectStatus.values, {"n": 0, "progress": None})
+        ],
+        "by_source": [
+            {
+                "source": row["source"],
+                "label": S(row["source"]).label,
+                "is_labour": row["source"] == S.LABOUR,
+                "planned": row["sum_planned"],
+                "received": row["sum_received"],
+                "received_share": row["received_share"],
+                "projects": row["projects"],
+            }
+            for row in _filled(
+                sources,
+                "source",
+                S.values,
+                {
+                    "sum_planned": Decimal("0.00"),
+                    "sum_received": Decimal("0.00"),
+                    "received_share": None,
+                    "projects": 0,
+                },
+            )
+        ],
+        "funding": funding,
+        "labour_day_yuan": yuan,
+    }
+
+
+def satisfaction_figures(scope):
+    """Satisfaction over the area, and per town and per village under it (3 queries)."""
+    period = scope.period
+    evaluations = scope.evaluations().filter(
+        evaluated_on__gte=period.start, evaluated_on__lte=period.end
+    )
+    overall = evaluations.aggregate(
+        evaluations=Count("pk"),
+        sum_satisfied=total("satisfied"),
+        sum_basically_satisfied=total("basically_satisfied"),
+        sum_dissatisfied=total("dissatisfied"),
+        ballots=total(all_ballots()),
+        rate=satisfaction_rate(),
+    )
+
+    def by_level(level):
+        code = Substr(evaluation_subject_code(), 1, CODE_LENGTH[level])
+        return list(
+            evaluations.annotate(_code=code)
+            .order_by()
+            .values("_code")
+            .annotate(
+                name=Subquery(Area.objects.filter(code=OuterRef("_code")).values("name")[:1]),
+                evaluations=Count("pk"),
+                ballots=total(all_ballots()),
+                sum_satisfied=total(satisfied_ballots()),
+                rate=satisfaction_rate(),
+            )
+            .order_by("_code")
+        )
+
+    levels = [lv for lv in (AreaLevel.TOWN, AreaLevel.VILLAGE) if lv > scope.area.level]
+    return {**overall, "by_level": [{"level": lv, "rows": by_level(lv)} for lv in levels]}
+
+
+def outcome_figures(scope):
+    """Households and people benefiting from outcomes published in the period (1 query)."""
+    period = scope.period
+    return (
+        scope.outcomes()
+        .published()
+        .filter(disclosed_on__gte=period.start, disclosed_on__lte=period.end)
+        .aggregate(
+            outcomes=Count("pk"),
+            households=total("beneficiary_households"),
+            people=total("beneficiary_people"),
+        )
+    )
+
+
+RANKINGS = {
+    "meetings_per_village": "meetings_per_village",
+    "meetings": "meeting_count",
+    "adoption_rate": "adoption_rate",
+    "completion_rate": "completion_rate",
+    "satisfaction_rate": "satisfaction_rate",
+    "villager_share": "villager_share",
+}
+
+
+def ranking(scope, order_by="meetings_per_village"):
+    """The areas one level down (towns of a county: 一镇一品牌; villages of a town:
+    一村一特色), each with its meetings, adoption, completion, satisfaction and villagers'
+    share of funding, best first by ``order_by`` (one query; empty under a village)."""
+    if scope.child_level is None:
+        return []
+    period = scope.period
+    code = OuterRef("code")
+    key = RANKINGS.get(order_by, "meetings_per_village")
+    meetings = scalar(
+        Meeting.objects.filter(held_in(period), area__code__startswith=code),
+        Count("pk"),
+        IntegerField(),
+    )
+    villages = scalar(
+        Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=code),
+        Count("pk"),
+        IntegerField(),
+    )
+    projects = under_way(
+        Project.objects.filter(area__code__startswith=code), period.start, period.end
+    )
+    lines = under_way(
+        FundingLine.objects.filter(project__area__code__startswith=code),
+        period.start,
+        period.end,
+        prefix="project__",
+    )
+    rows = (
+        Area.objects.filter(parent=scope.area)
+        .annotate(
+            brand=F("highlight__title"),
+            meeting_count=meetings,
+            village_count=villages,
+            meetings_per_village=ratio(meetings, villages),
+            adoption_rate=scalar(
+                Proposal.objects.filter(
+                    held_in(period, "meeting__"), meeting__area__code__startswith=code
+                ),
+                adoption_rate(),
+                FloatField(),
+            ),
+            completion_rate=scalar(projects, completion_rate(), FloatField()),
+            satisfaction_rate=scalar(
+                Evaluation.objects.filter(
+                    evaluations_under(code),
+                    evaluated_on__gte=period.start,
+                    evaluated_on__lte=period.end,
+                ),
+                satisfaction_rate(),
+                FloatField(),
+            ),
+            villager_share=scalar(lines, villager_share(scope.labour_day_yuan), FloatField()),
+        )
+        .order_by(F(key).desc(nulls_last=True), "code")
+        .values(
+            "code",
+            "name",
+            "level",
+            "brand",
+            "meeting_count",
+            "village_count",
+            "meetings_per_village",
+            "adoption_rate",
+            "completion_rate",
+            "satisfaction_rate",
+            "villager_share",
+        )
+    )
+    # Areas without the figure (nothing to divide by) come last, unranked.
+    return [
+        {**row, "rank": n if row[key] is not None else None, "ranked_by": key}
+        for n, row in enumerate(rows, start=1)
+    ]
+
+
+__all__ = [
+    "Scope",
+    "as_float",
+    "meeting_figures",
+    "outcome_figures",
+    "project_figures",
+    "proposal_figures",
+    "ranking",
+    "satisfaction_figures",
+]

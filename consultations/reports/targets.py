@@ -1,0 +1,271 @@
+"""The work plan's targets beside what was actually done.
+
+Which targets: those whose period overlaps the report's and whose area is the report's area,
+an area under it, or an area above it (a county-wide goal applies to each of its towns).
+
+Where and when a target is measured: in the target's own area when that lies inside the
+report's area, otherwise (a target set above) in the report's area; over the days the
+target's period and the report's period share (the window).
+
+What each metric's actual figure is:
+
+- Meetings per village per month (at least N, of one format when the target names one):
+  every village under the measured area must hold at least N × (calendar months the window
+  touches) meetings in the window; meetings recorded for its hamlets count for the village,
+  meetings recorded for a town or the county count for no village. The actual figure is the
+  average per village per month (meetings in villages ÷ villages ÷ months); the target is
+  behind when any village is, and the villages behind are listed with their counts.
+- Satisfaction rate (at least N %): satisfied + basically satisfied over all ballots of the
+  evaluations in the window, tallies summed.
+- Adoption rate (at least N %): adopted ÷ (adopted + not adopted) of the proposals raised at
+  meetings held in the window.
+- Adopted proposals started within N days (all of them): over proposals adopted in the
+  window, the days from the decision to the project's actual start, or, for one not started,
+  to the report's as-of day (the period's last day, or today while it runs). The actual
+  figure is the longest of these; the target is behind when any proposal waited longer
+  than N days.
+- Villagers' share of funding (at least N %): villagers ÷ (villagers + government), received
+  amounts of the projects at work in the window, labour at the report's labour-day rate.
+
+A target without anything to measure (no ballots, no decided proposals, no villages, no
+funding) is shown as “no data”, neither met nor behind.
+
+Two queries in all, however many targets and villages: one for the targets with their
+figures, one for the villages behind.
+"""
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Greatest, Least
+from django.db.models.lookups import Exact
+
+from consultations.models import (
+    Evaluation,
+    FundingLine,
+    Meeting,
+    MeetingFormat,
+    Proposal,
+    ProposalStatus,
+    Target,
+    TargetMetric,
+)
+from organizations.models import CODE_LENGTH, Area, AreaLevel
+
+from .queries import (
+    adoption_rate,
+    evaluations_under,
+    held_in,
+    satisfaction_rate,
+    villager_share,
+)
+from .sql import DaysBetween, local_date, ratio, scalar, under_way
+
+M = TargetMetric
+NO_DATA, MET, BEHIND = "no_data", "met", "behind"
+
+
+def _window(queryset, scope):
+    """The target's window, measured area and required meetings, as annotations."""
+    period = scope.period
+    ws = Greatest(F("period_start"), Value(period.start, output_field=DateField()))
+    we = Least(F("period_end"), Value(period.end, output_field=DateField()))
+    months = ExtractYear(we) * 12 + ExtractMonth(we) - ExtractYear(ws) * 12 - ExtractMonth(ws) + 1
+    return queryset.annotate(
+        ws=ws,
+        we=we,
+        months=months,
+        required=ExpressionWrapper(
+            F("value") * months, output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+        mcode=Case(
+            When(area__code__startswith=scope.area.code, then=F("area__code")),
+            default=Value(scope.area.code),
+            output_field=CharField(),
+        ),
+    )
+
+
+def _meetings_in_window(scope, code, target):
+    """Meetings under ``code`` held in the target's window, of its format if it names one.
+
+    ``target`` wraps a field name of the target row into an outer reference (one level up
+    or two), so the same filter serves the target query and the per-village subquery.
+    """
+    return (
+        Meeting.objects.filter(held_in(scope.period), area__code__startswith=code)
+        .filter(Q(format=target("meeting_format")) | Q(Exact(target("meeting_format"), "")))
+        .alias(_day=local_date("starts_at"))
+        .filter(_day__gte=target("ws"), _day__lte=target("we"))
+    )
+
+
+def _targets(scope):
+    area = scope.area
+    above = [area.code[:n] for n in CODE_LENGTH.values() if n < len(area.code)]
+    return Target.objects.covering(scope.period.start, scope.period.end).filter(
+        Q(pk__in=Target.objects.visible_to(scope.user).within(area).values("pk"))
+        | Q(area__code__in=above)
+    )
+
+
+def _village_counts(scope, mcode, target):
+    """Each village under ``mcode`` with its meetings in the window."""
+    return Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=mcode).annotate(
+        n=scalar(_meetings_in_window(scope, OuterRef("code"), target), Count("pk"), IntegerField())
+    )
+
+
+def target_figures(scope):
+    """Each target overlapping the period with its actual figure and status (2 queries)."""
+    outer = OuterRef
+    twice = lambda name: OuterRef(OuterRef(name))  # noqa: E731 - a reference two levels up
+    mcode = OuterRef("mcode")
+    as_of = scope.period.as_of(scope.today)
+    adopted = Proposal.objects.filter(
+        status=ProposalStatus.ADOPTED,
+        meeting__area__code__startswith=mcode,
+        decided_on__gte=outer("ws"),
+        decided_on__lte=outer("we"),
+    ).annotate(
+        _wait=DaysBetween(
+            Coalesce(F("project__actual_start"), Value(as_of, output_field=DateField())),
+            F("decided_on"),
+        )
+    )
+    village_meetings = scalar(
+        _meetings_in_window(scope, mcode, outer).filter(area__level__gte=AreaLevel.VILLAGE),
+        Count("pk"),
+        IntegerField(),
+    )
+    villages = scalar(
+        Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=mcode),
+        Count("pk"),
+        IntegerField(),
+    )
+    rows = _window(_targets(scope), scope).annotate(
+        area_name=F("area__name"),
+        villages=villages,
+        village_meetings=village_meetings,
+        villages_behind=scalar(
+            _village_counts(scope, mcode, twice).filter(n__lt=OuterRef("required")),
+            Count("pk"),
+            IntegerField(),
+        ),
+        meetings_per_village_month=ratio(village_meetings, villages * F("months")),
+        satisfaction=scalar(
+            Evaluation.objects.filter(
+                evaluations_under(mcode),
+                evaluated_on__gte=outer("ws"),
+                evaluated_on__lte=outer("we"),
+            ),
+            satisfaction_rate(),
+            FloatField(),
+        ),
+        adoption=scalar(
+            Proposal.objects.filter(
+                held_in(scope.period, "meeting__"), meeting__area__code__startswith=mcode
+            )
+            .alias(_day=local_date("meeting__starts_at"))
+            .filter(_day__gte=outer("ws"), _day__lte=outer("we")),
+            adoption_rate(),
+            FloatField(),
+        ),
+        adopted=scalar(adopted, Count("pk"), IntegerField()),
+        longest_wait=scalar(adopted, Max("_wait"), IntegerField()),
+        late=scalar(adopted.filter(_wait__gt=outer("value")), Count("pk"), IntegerField()),
+        villager_share=scalar(
+            under_way(
+                FundingLine.objects.filter(project__area__code__startswith=mcode),
+                outer("ws"),
+                outer("we"),
+                prefix="project__",
+            ),
+            villager_share(scope.labour_day_yuan),
+            FloatField(),
+        ),
+    )
+    rows = rows.annotate(
+        actual=Case(
+            When(metric=M.MEETINGS_PER_VILLAGE_MONTH, then=F("meetings_per_village_month")),
+            When(metric=M.SATISFACTION_RATE, then=F("satisfaction")),
+            When(metric=M.ADOPTION_RATE, then=F("adoption")),
+            When(metric=M.ADOPTED_STARTED_WITHIN_DAYS, then=F("longest_wait")),
+            When(metric=M.VILLAGER_FUNDING_SHARE, then=F("villager_share")),
+            output_field=FloatField(),
+        ),
+        status=Case(
+            When(Q(metric=M.MEETINGS_PER_VILLAGE_MONTH, villages=0), then=Value(NO_DATA)),
+            When(Q(metric=M.MEETINGS_PER_VILLAGE_MONTH, villages_behind__gt=0), then=Value(BEHIND)),
+            When(metric=M.MEETINGS_PER_VILLAGE_MONTH, then=Value(MET)),
+            When(Q(metric=M.ADOPTED_STARTED_WITHIN_DAYS, adopted=0), then=Value(NO_DATA)),
+            When(Q(metric=M.ADOPTED_STARTED_WITHIN_DAYS, late__gt=0), then=Value(BEHIND)),
+            When(metric=M.ADOPTED_STARTED_WITHIN_DAYS, then=Value(MET)),
+            When(actual__isnull=True, then=Value(NO_DATA)),
+            When(actual__lt=F("value"), then=Value(BEHIND)),
+            default=Value(MET),
+            output_field=CharField(),
+        ),
+    ).order_by("area__code", "metric", "period_start", "pk")
+    targets = list(rows.select_related("area"))
+    behind = _behind_villages(scope)
+    for target in targets:
+        target.behind_villages = behind.get(target.pk, [])
+        target.measured_here = target.mcode == target.area.code
+    return targets
+
+
+def _behind_villages(scope):
+    """{target id: [villages behind, with their meeting counts]} for the meeting targets.
+
+    A target's villages are reached through the area tree (a village target is its own
+    village, a town's are its children, the county's its grandchildren); the three are one
+    UNION query.
+    """
+    parts = []
+    for depth, path in enumerate(("area", "area__children", "area__children__children")):
+        part = (
+            _window(_targets(scope), scope)
+            .filter(metric=M.MEETINGS_PER_VILLAGE_MONTH, area__level=AreaLevel.VILLAGE - depth)
+            .filter(
+                **{
+                    f"{path}__level": AreaLevel.VILLAGE,
+                    f"{path}__code__startswith": scope.area.code,
+                }
+            )
+            .annotate(village_code=F(f"{path}__code"), village_name=F(f"{path}__name"))
+            .annotate(
+                n=scalar(
+                    _meetings_in_window(scope, OuterRef("village_code"), OuterRef),
+                    Count("pk"),
+                    IntegerField(),
+                )
+            )
+            .filter(n__lt=F("required"))
+            .order_by()
+            .values("pk", "village_code", "village_name", "n", "required")
+        )
+        parts.append(part)
+    behind = {}
+    for row in parts[0].union(*parts[1:], all=True):
+        behind.setdefault(row["pk"], []).append(row)
+    for rows in behind.values():
+        rows.sort(key=lambda row: row["village_code"])
+    return behind
+
+
+def format_label(value):
+    return MeetingFormat(value).label if value else ""
