@@ -5,6 +5,8 @@ from django.urls import path
 from .views import (
     dashboard,
     evaluations,
+    exports,
+    imports,
     matters,
     meetings,
     outcomes,
@@ -77,4 +79,23 @@ urlpatterns = [
     # reports: figures for an area and a period, on the page and as a workbook
     path("reports/", reports.report, name="report"),
     path("reports/export.xlsx", reports.report_workbook, name="report_workbook"),
+    # exports and imports (Excel and CSV)
+    *(
+        path(f"{stage}/export.{fmt}", view, {"fmt": fmt}, name=f"{stage[:-1]}_export_{fmt}")
+        for stage, view in [
+            ("meetings", exports.meeting_export),
+            ("proposals", exports.proposal_export),
+            ("projects", exports.project_export),
+            ("evaluations", exports.evaluation_export),
+            ("outcomes", exports.outcome_export),
+        ]
+        for fmt in (exports.CSV, exports.XLSX)
+    ),
+    path("meetings/import/", imports.meeting_import, name="meeting_import"),
+    path("meetings/import/confirm/", imports.meeting_import_confirm, name="meeting_import_confirm"),
+    path(
+        "meetings/import/template.xlsx",
+        imports.meeting_import_template,
+        name="meeting_import_template",
+    ),
 ]

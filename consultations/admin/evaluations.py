@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation
+from consultations.resources import EvaluationResource
 from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
+from .exports import SpreadsheetExportAdmin
 from .history import HistoryAdmin
 
 
@@ -18,7 +20,8 @@ def satisfaction_rate_display(evaluation):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(HistoryAdmin, ModelAdmin):
+class EvaluationAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
+    resource_classes = [EvaluationResource]
     list_display = (
         "subject",
         "evaluator",

@@ -12,6 +12,7 @@ from consultations.models import (
     Proposal,
     ProposalStatusChange,
 )
+from consultations.resources import MeetingResource, ProposalResource
 from organizations.admin import TownFilter
 from wuhgong.admin import (
     ModelAdmin,
@@ -21,6 +22,7 @@ from wuhgong.admin import (
 )
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, UPLOAD_CHECKS, run_service_on_each
+from .exports import SpreadsheetExportAdmin
 from .history import HistoryAdmin
 
 
@@ -45,7 +47,8 @@ class MeetingProposalInline(ReadOnlyTabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(HistoryAdmin, ModelAdmin):
+class MeetingAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
+    resource_classes = [MeetingResource]
     list_display = (
         "title",
         "format",
@@ -115,9 +118,11 @@ class ProposalForm(PreloadedRelationsForm):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(HistoryAdmin, ModelAdmin):
+class ProposalAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
     """Proposals are edited here, but their status moves only through consultations.services,
     which keeps the lifecycle's rules and writes its history."""
+
+    resource_classes = [ProposalResource]
 
     form = ProposalForm
     list_display = (

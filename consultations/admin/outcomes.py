@@ -6,15 +6,18 @@ from django.utils.translation import ngettext
 
 from consultations import services
 from consultations.models import Outcome
+from consultations.resources import OutcomeResource
 from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, run_service_on_each
+from .exports import SpreadsheetExportAdmin
 from .history import HistoryAdmin
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(HistoryAdmin, ModelAdmin):
+class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
+    resource_classes = [OutcomeResource]
     list_display = (
         "title",
         "project",

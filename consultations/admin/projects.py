@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation, FundingLine, Project, ProjectUpdate, Proposal
+from consultations.resources import ProjectResource
 from organizations.admin import TownFilter
 from wuhgong.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
 
 from .base import PHOTO_CHECKS, RECORD_FIELDS, RECORD_FIELDSET
 from .evaluations import satisfaction_rate_display
+from .exports import SpreadsheetExportAdmin
 from .history import HistoryAdmin
 
 
@@ -65,7 +67,8 @@ class ProjectEvaluationInline(StackedInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryAdmin, ModelAdmin):
+class ProjectAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
+    resource_classes = [ProjectResource]
     list_display = (
         "title",
         "area",
