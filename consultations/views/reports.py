@@ -148,7 +148,7 @@ def _target_rows(targets):
         if target.metric in PERCENT_METRICS:
             value, actual, detail = pct(target.value), pct(target.actual), ""
         elif target.metric == TargetMetric.ADOPTED_STARTED_WITHIN_DAYS:
-            value = _("%(n)s days") % {"n": amount(target.value)}
+            value = _("within %(n)s days") % {"n": amount(target.value)}
             actual = (
                 "—"
                 if target.actual is None

@@ -698,7 +698,7 @@ def test_workbook_holds_the_same_figures_as_the_page(client, world, county_staff
     assert summary["满意率"] == pytest.approx(0.8875)
     assert summary["群众投入（到位，元）"] == 13500
     assert summary["群众投入占比"] == pytest.approx(13500 / 38500)
-    attendance = _rows(book["参会构成"])
+    attendance = _rows(book["参会情况"])
     assert attendance["中共党员"] == (19, 0.19)
     ranking = list(book["排名"].iter_rows(min_row=2, values_only=True))
     assert [(row[0], row[1], row[4]) for row in ranking] == [(1, "高铁岭镇", 3), (2, "官桥镇", 1)]
