@@ -18,7 +18,9 @@ PO = LC_MESSAGES / "django.po"
 MO = LC_MESSAGES / "django.mo"
 
 # %(name)s, %(n)d, %s, %d, %%: what Python's %-formatting reads in a python-format string.
-PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+# Flags and width may differ in a translation ("%(month)02d" → "%(month)d月"), as msgfmt
+# allows; the name and the conversion may not.
+PLACEHOLDER = re.compile(r"%(\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrsa%])")
 FIELD = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(.*)"$')
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
