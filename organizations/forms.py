@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consultations.concurrency import VersionedFormMixin
 from consultations.forms.fields import AreaChoiceField, DateInput, scope_choices
 from organizations.models import (
     AreaLevel,
@@ -26,7 +27,7 @@ def _as_id(value):
     return int(value) if value.isdigit() and len(value) <= 18 else None
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(VersionedFormMixin, forms.ModelForm):
     area = AreaChoiceField(
         queryset=None,
         label=_("area"),
@@ -64,7 +65,7 @@ class PersonForm(forms.ModelForm):
         return "".join(phone.split())
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(VersionedFormMixin, forms.ModelForm):
     area = AreaChoiceField(queryset=None, label=_("area"))
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .scoping import ScopedQuerySet
 
@@ -128,6 +129,27 @@ class Area(models.Model):
         return "".join([*names, self.name])
 
 
+class Versioned(models.Model):
+    """An edit version that goes up by one on every save.
+
+    An edit form carries the version it was opened at; a save over a newer version is
+    refused (consultations.concurrency), so nobody's change is silently lost.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
+
 class OrganizationKind(models.TextChoices):
     LEADING_GROUP = "leading_group", _("Leading group")
     INTELLECTUALS_BRANCH = "intellectuals_branch", _("Non-party intellectuals association branch")
@@ -148,7 +170,7 @@ class OrganizationQuerySet(ScopedQuerySet):
         return self.visible_to(user) | self.filter(area__code__in=above)
 
 
-class Organization(models.Model):
+class Organization(Versioned):
     kind = models.CharField(_("kind"), max_length=32, choices=OrganizationKind.choices)
     name = models.CharField(_("name"), max_length=200)
     area = models.ForeignKey(
@@ -157,6 +179,8 @@ class Organization(models.Model):
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
 
     objects = OrganizationQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organization")
@@ -195,7 +219,7 @@ class PersonQuerySet(ScopedQuerySet):
     pass
 
 
-class Person(models.Model):
+class Person(Versioned):
     """A united-front member or villager. Personal data: keep it minimal, show it in scope only."""
 
     name = models.CharField(_("name"), max_length=50)
@@ -206,6 +230,8 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
 
     objects = PersonQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("person")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organizations.models import Versioned
 from organizations.scoping import ScopedQuerySet
 
 
@@ -15,7 +16,7 @@ class InAreaQuerySet(ScopedQuerySet):
     """Records that carry an ``area`` foreign key."""
 
 
-class Timestamped(models.Model):
+class Timestamped(Versioned):
     """Creation and change times, who created the record, and an edit version.
 
     ``created_at`` defaults to now but may be set, so imported and historical records keep
@@ -26,7 +27,6 @@ class Timestamped(models.Model):
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -38,14 +38,6 @@ class Timestamped(models.Model):
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version += 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version"}
-        super().save(*args, **kwargs)
 
 
 def _random_name(folder, filename):

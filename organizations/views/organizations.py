@@ -88,6 +88,10 @@ def _save_organization(request, organization):
         is_new = organization.pk is None
         try:
             with transaction.atomic():
+                if not form.version_is_current():
+                    return _organization_form_page(
+                        request, form, organization, stored_name, status=409
+                    )
                 saved = form.save()
         except IntegrityError:
             # Another request took the same name in the same area after the form's check.
@@ -102,10 +106,15 @@ def _save_organization(request, organization):
             return redirect("organization_detail", pk=saved.pk)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _organization_form_page(request, form, organization, stored_name)
+
+
+def _organization_form_page(request, form, organization, stored_name, status=200):
     return render(
         request,
         "organizations/organization_form.html",
         {"form": form, "organization": organization, "stored_name": stored_name},
+        status=status,
     )
 
 

@@ -90,7 +90,10 @@ def _save_person(request, person):
     form = PersonForm(posted_data(request), instance=person, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         is_new = person.pk is None
-        saved = form.save()
+        with transaction.atomic():
+            if not form.version_is_current():
+                return _person_form_page(request, form, person, stored_name, status=409)
+            saved = form.save()
         messages.success(
             request,
             _("%(name)s was added.") % {"name": saved.name}
@@ -100,10 +103,15 @@ def _save_person(request, person):
         return redirect("person_detail", pk=saved.pk)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return _person_form_page(request, form, person, stored_name)
+
+
+def _person_form_page(request, form, person, stored_name, status=200):
     return render(
         request,
         "organizations/person_form.html",
         {"form": form, "person": person, "stored_name": stored_name},
+        status=status,
     )
 
 

@@ -529,3 +529,32 @@ def test_navigation_and_area_page_link_to_people(client, village_committee, vill
     assert f"{reverse('person_list')}?area={village.pk}" in body
     assert f"{reverse('person_create')}?area={village.pk}" in body
     assert "People in this area" in body and "Add a person here" in body
+
+
+def test_concurrent_person_edit_is_refused_and_input_kept(
+    client, county_staff, town_staff, village
+):
+    from django.test import Client
+
+    person = PersonFactory(area=village, name="孙建国", phone="")
+    client.force_login(county_staff)
+    version = (
+        client.get(reverse("person_edit", args=[person.pk])).context["form"]["version"].value()
+    )
+    data = {"name": "孙建华", "category": person.category, "area": village.pk, "phone": ""}
+    other = Client()
+    other.force_login(town_staff)
+    assert (
+        other.post(
+            reverse("person_edit", args=[person.pk]), {**data, "version": version}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        reverse("person_edit", args=[person.pk]), {**data, "name": "孙建军", "version": version}
+    )
+    assert response.status_code == 409
+    assert "孙建军" in response.content.decode()
+    person.refresh_from_db()
+    assert person.name == "孙建华"
+    assert person.history.first().history_user == town_staff
