@@ -114,14 +114,15 @@ def column_chart(chart_id, title, rows):
     ]
     for n, (label, value, text) in enumerate(rows):
         bar = _scale(value, largest, plot)
-        x = n * slot + slot * 0.15
+        width = min(slot * 0.7, 40)  # one month alone is a column, not a wall
         middle = n * slot + slot / 2
+        x = middle - width / 2
         parts.append(
             format_html(
                 '<rect class="bar" x="{}" y="{}" width="{}" height="{}" rx="2"></rect>',
                 f"{x:.1f}",
                 top + plot - bar,
-                f"{slot * 0.7:.1f}",
+                f"{width:.1f}",
                 bar,
             )
         )

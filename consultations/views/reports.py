@@ -58,7 +58,11 @@ def _charts(report):
             "chart-months",
             _("Meetings per month"),
             [
-                (f"{row['month'].month}", row["count"], str(row["count"]))
+                (
+                    pgettext("a month on a chart", "%(month)d") % {"month": row["month"].month},
+                    row["count"],
+                    str(row["count"]),
+                )
                 for row in meetings["by_month"]
             ],
         ),
