@@ -802,3 +802,16 @@ def test_target_admin_links_to_the_targets_report(client, world, admin_user):
     client.force_login(admin_user)
     body = client.get(reverse("admin:consultations_target_changelist")).content.decode()
     assert "/reports/?area=421221&amp;period=custom&amp;start=2024-10-01&amp;end=2024-12-31" in body
+
+
+def test_chart_labels_are_escaped_markup():
+    from consultations.reports.charts import bar_chart, column_chart, paired_bar_chart
+
+    evil = '<script>alert("x")</script>'
+    for svg in [
+        bar_chart("c1", evil, [(evil, 1, evil)]),
+        column_chart("c2", evil, [(evil, 1, evil)]),
+        paired_bar_chart("c3", evil, [(evil, (1, 2), (evil, evil))], (evil, evil)),
+    ]:
+        assert "<script>" not in svg and "&lt;script&gt;" in svg
+        assert svg.startswith('<svg class="chart') and "style=" not in svg
