@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "axes",
     "csp",
     "simple_history",
@@ -148,6 +149,20 @@ try:
     LABOUR_DAY_YUAN = Decimal(env.str("LABOUR_DAY_YUAN", default="150"))
 except InvalidOperation as exc:
     raise ImproperlyConfigured("LABOUR_DAY_YUAN must be a number of yuan, e.g. 150.") from exc
+
+# --- Cache and the public board --------------------------------------------------------
+# The public board (村务公开) keeps rendered pages in the cache and drops them when staff
+# publish or unpublish (consultations/public_board.py). The default, local memory, belongs
+# to one process: with several app server processes use a shared cache, or a page another
+# process stored stays stale until it expires. Redis, e.g. CACHE_URL=redis://127.0.0.1:6379/1
+# (docs/deploy.md).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://wuhgong")}
+CACHES["default"].setdefault("KEY_PREFIX", "wuhgong")
+# How long the server keeps a rendered public page. Changes made through the staff pages
+# show at once; changes made in the Django admin show after this long at most.
+PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=600)
+# How long browsers and proxies may reuse a public page before asking again.
+PUBLIC_BOARD_MAX_AGE = env.int("PUBLIC_BOARD_MAX_AGE", default=300)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
