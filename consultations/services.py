@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Area, Organization, Person
 
+from . import public_board
 from .models import (
     Meeting,
     Outcome,
@@ -312,6 +313,8 @@ def start_project(
     for proposal in locked:
         proposal.project = project
         _save(proposal, actor, update_fields=["project", "updated_at"])
+    if project.is_public:
+        public_board.invalidate()
     return project
 
 
@@ -324,8 +327,12 @@ def record_progress(
     progress: int,
     description: str,
     photo=None,
+    photo_is_public: bool = False,
 ) -> ProjectUpdate:
-    """Add a progress entry; the project's progress follows it and work counts as started."""
+    """Add a progress entry; the project's progress follows it and work counts as started.
+
+    ``photo_is_public`` shows the photo on the public board (when the project is public).
+    """
     project = _lock(Project, project.pk)
     if project.status == ProjectStatus.COMPLETED:
         raise LifecycleError(_("The project is already completed."), code="completed")
@@ -340,6 +347,7 @@ def record_progress(
     )
     if photo is not None:
         update.photo = photo
+        update.photo_is_public = photo_is_public
     update.save()
     project.progress = progress
     if project.status == ProjectStatus.PLANNED:
@@ -347,6 +355,7 @@ def record_progress(
     if project.actual_start is None:
         project.actual_start = reported_on
     _save(project, actor, update_fields=["progress", "status", "actual_start", "updated_at"])
+    public_board.invalidate()
     return update
 
 
@@ -370,6 +379,7 @@ def complete_project(*, project: Project, actor, actual_end: date) -> Project:
     project.actual_end = actual_end
     project.status = ProjectStatus.COMPLETED
     _save(project, actor, update_fields=["actual_start", "actual_end", "status", "updated_at"])
+    public_board.invalidate()
     return project
 
 
@@ -380,6 +390,7 @@ def publish_outcome(*, outcome: Outcome, actor, disclosed_on: date | None = None
     outcome.disclosed_on = disclosed_on or outcome.disclosed_on or timezone.localdate()
     outcome.is_published = True
     _save(outcome, actor, update_fields=["disclosed_on", "is_published", "updated_at"])
+    public_board.invalidate()
     return outcome
 
 
@@ -388,4 +399,5 @@ def unpublish_outcome(*, outcome: Outcome, actor) -> Outcome:
     outcome = _lock(Outcome, outcome.pk)
     outcome.is_published = False
     _save(outcome, actor, update_fields=["is_published", "updated_at"])
+    public_board.invalidate()
     return outcome

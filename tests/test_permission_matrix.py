@@ -71,6 +71,20 @@ OBJECT_OF_ROUTE = {
 }
 # Addresses that carry no record, or a token instead of one.
 UNSCOPED_ROUTES = {"login", "logout", "set_language", "healthz", "meeting_feed"}
+# The public board (村务公开): open to anyone by design, and checked in tests/public/.
+UNSCOPED_ROUTES |= {
+    "public_index",
+    "public_area",
+    "public_print",
+    "public_outcomes",
+    "public_projects",
+    "public_meetings",
+    "public_matter",
+    "public_meeting_photo",
+    "public_progress_photo",
+    "public_language",
+    "sitemap",
+}
 XSS = '<script>alert("x")</script>'
 
 

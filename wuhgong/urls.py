@@ -1,9 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 from django.views.i18n import set_language
 
+from consultations.sitemaps import SITEMAPS
 from wuhgong.health import healthz
 
 urlpatterns = [
@@ -14,6 +18,16 @@ urlpatterns = [
     # The language switch must work on the sign-in page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    # 村务公开: the public board and its sitemap, open to anyone.
+    path("public/", include("consultations.public_urls")),
+    path(
+        "sitemap.xml",
+        login_not_required(
+            cache_control(public=True, max_age=settings.PUBLIC_BOARD_MAX_AGE)(sitemap)
+        ),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("", include("organizations.urls")),
     path("", include("consultations.urls")),
 ]

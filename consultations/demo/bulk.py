@@ -351,6 +351,8 @@ class ChunkWriter:
             actual_end=plan.completed_on,
             progress=plan.progress,
             status=status,
+            # Villages put their projects on the public board; a suspended one waits.
+            is_public=not plan.suspended_on,
             created_by=self.actor,
         )
 

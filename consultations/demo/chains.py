@@ -260,6 +260,8 @@ class ChainBuilder:
             budget=Decimal(plan.budget),
             planned_start=plan.planned_start,
             planned_end=plan.planned_end,
+            # Villages put their projects on the public board; a suspended one waits.
+            is_public=not plan.suspended_on,
         )
         created = at(plan.created_on, 10, self.rng.randint(0, 59))
         for reported_on, progress, description in plan.updates:

@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.concurrency import VersionedFormMixin
-from consultations.models import ATTENDANCE_FIELDS, Attachment, Meeting, MeetingFormat
+from consultations.models import (
+    ATTENDANCE_FIELDS,
+    Attachment,
+    AttachmentKind,
+    Meeting,
+    MeetingFormat,
+)
 
 from .fields import (
     UPLOAD_ACCEPT,
@@ -88,7 +94,7 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
 class AttachmentForm(forms.ModelForm):
     class Meta:
         model = Attachment
-        fields = ["kind", "file", "caption"]
+        fields = ["kind", "file", "caption", "is_public"]
         help_texts = {"file": UPLOAD_HELP_TEXT}
         widgets = {"file": forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT})}
 
@@ -98,6 +104,13 @@ class AttachmentForm(forms.ModelForm):
         if upload and hasattr(upload, "content_type"):
             validate_upload(upload)
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        # The database refuses it too; this says so next to the box.
+        if cleaned.get("is_public") and cleaned.get("kind") not in (None, AttachmentKind.PHOTO):
+            self.add_error("is_public", _("Only photos can be shown on the public board."))
+        return cleaned
 
 
 AttachmentFormSet = forms.inlineformset_factory(

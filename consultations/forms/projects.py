@@ -93,6 +93,7 @@ class ProjectForm(VersionedFormMixin, forms.ModelForm):
             "budget",
             "planned_start",
             "planned_end",
+            "is_public",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -240,6 +241,11 @@ class ProgressForm(forms.Form):
         help_text=PHOTO_HELP_TEXT,
         widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
     )
+    photo_is_public = forms.BooleanField(
+        label=_("Show this photo on the public board"),
+        required=False,
+        help_text=_("Shown only while the project itself is public on the village board."),
+    )
     complete = forms.BooleanField(
         label=_("The work is finished: mark the project completed on this date"),
         required=False,
@@ -260,6 +266,8 @@ class ProgressForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("complete") and cleaned.get("progress") not in (None, 100):
             self.add_error("complete", _("A project is completed only at 100% progress."))
+        if cleaned.get("photo_is_public") and not cleaned.get("photo") and "photo" in cleaned:
+            self.add_error("photo_is_public", _("Choose a photo to show on the public board."))
         return cleaned
 
 

@@ -1,6 +1,7 @@
 """The home page: the user's area at a glance, and what needs doing next."""
 
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +22,13 @@ def _attention(title, queryset, link_name, fix):
     }
 
 
+# Open to anyone so that the site's home page serves both audiences: staff see their area,
+# anonymous visitors (villagers) land on the public board, which links to the sign-in page.
+@login_not_required
 def dashboard(request):
     user = request.user
+    if not user.is_authenticated:
+        return redirect("public_index")
     today = timezone.localdate()
     proposals = Proposal.objects.visible_to(user)
     projects = Project.objects.visible_to(user)

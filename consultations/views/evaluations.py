@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consultations import public_board
 from consultations.forms.evaluations import EvaluationForm
 from consultations.models import Evaluation
 from organizations.scoping import get_object_for_user_or_404
@@ -34,6 +35,7 @@ def _save_evaluation(request, evaluation):
             if is_new:
                 saved.created_by = request.user
             saved.save()
+            public_board.invalidate()
     if valid:
         messages.success(
             request,

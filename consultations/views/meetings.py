@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from consultations import ical
+from consultations import ical, public_board
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
 from consultations.history import LIMIT as HISTORY_LIMIT
 from consultations.history import recent_changes
@@ -106,6 +106,7 @@ def _save_meeting(request, meeting):
                 attachment.save()
             for attachment in attachments.deleted_objects:
                 attachment.delete()
+            public_board.invalidate()
     if valid:
         messages.success(
             request, _("The meeting was recorded.") if is_new else _("The meeting was updated.")

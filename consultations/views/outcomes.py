@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultations import services
+from consultations import public_board, services
 from consultations.forms.outcomes import OutcomeForm
 from consultations.models import Outcome, Project
 from organizations.scoping import get_object_for_user_or_404
@@ -40,6 +40,7 @@ def outcome_edit(request, pk):
                 if is_new:
                     saved.created_by = request.user
                 saved.save()
+                public_board.invalidate()
     except IntegrityError:
         if is_new and Outcome.objects.filter(project=project).exists():
             # Someone recorded the project's outcome at the same moment: answered again, the

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations import services
+from consultations import public_board, services
 from consultations.forms.projects import (
     CompleteForm,
     FundingLineFormSet,
@@ -158,11 +158,14 @@ def _save_project(request, project, form, funding):
                     budget=data["budget"],
                     planned_start=data["planned_start"],
                     planned_end=data["planned_end"],
+                    is_public=data["is_public"],
                 )
             else:
                 project = form.save()
             funding.instance = project
             funding.save()
+            # Public or not, before or after: the board may have shown the project.
+            public_board.invalidate()
     except services.LifecycleError as exc:
         funding.instance = original
         form.add_error(None, exc)
@@ -310,6 +313,7 @@ def progress_create(request, pk):
                     progress=data["progress"],
                     description=data["description"],
                     photo=data["photo"] or None,
+                    photo_is_public=data["photo_is_public"],
                 )
                 if data["complete"]:
                     services.complete_project(

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consultations import public_board
 from consultations.forms.stewardship import StewardshipForm, StewardshipLogForm
 from consultations.models import Stewardship, StewardshipLog
 from organizations.scoping import get_object_for_user_or_404
@@ -42,6 +43,7 @@ def _save_stewardship(request, stewardship):
             if is_new:
                 saved.created_by = request.user
             saved.save()
+            public_board.invalidate()
     if valid:
         messages.success(
             request,
@@ -80,6 +82,7 @@ def stewardship_log_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         form.save()
+        public_board.invalidate()
         messages.success(request, _("The log entry was recorded."))
         return _back_to(stewardship.project)
     if request.method == "POST":
