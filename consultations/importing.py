@@ -28,10 +28,12 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # What the unzipped parts may add up to: a 10 MB workbook of ordinary text unpacks to well
 # under this; a "zip bomb" unpacks to gigabytes and is refused before openpyxl reads it.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-# Rows per sheet. Validating and saving a row takes a few milliseconds; this many fit in a
-# request with room to spare (see tests/bench/import_bench.py), and cover several years of
-# a county's meetings. A larger register is split by year.
-MAX_ROWS = 10_000
+# Rows per sheet. A meeting or proposal row takes 2–4 ms to check and as long again to save
+# (a few round trips each: its savepoint, the row, its history); a full workbook of both
+# sheets is previewed, and later confirmed, within the app server's 60-second timeout
+# (tests/bench/export_bench.py --import-rows). That covers several years of a county's
+# meetings; a larger register is split, for example by year.
+MAX_ROWS = 5_000
 # How many rows the preview lists; every problem is listed regardless.
 PREVIEW_ROWS = 200
 

@@ -15,7 +15,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError
 from django.db.models import Aggregate, CharField, OuterRef, Q, Subquery, Sum, Value
 from django.utils import formats, timezone, translation
 from django.utils.functional import lazy
@@ -419,15 +420,7 @@ class MeetingKeyWidget(ScopedLookupWidget):
             raise ValueError(gettext("The meeting's start time is empty."))
         if not title:
             raise ValueError(gettext("The meeting's title is empty."))
-        key = (area.pk, starts_at, title)
-        cache = resource.cache.setdefault("meetings", {})
-        if key not in cache:
-            cache[key] = list(
-                meeting_by_key(Meeting.objects.visible_to(resource.user), area, starts_at, title)[
-                    :2
-                ]
-            )
-        found = cache[key]
+        found = resource.meetings_by_key(area, starts_at, title)
         if len(found) == 1:
             return found[0]
         if not found:
@@ -448,16 +441,10 @@ class MeetingKeyWidget(ScopedLookupWidget):
         return value.title if value is not None else ""
 
 
-def meeting_by_key(queryset, area, starts_at, title):
-    """Meetings of this area and title starting within the same minute: a spreadsheet keeps
-    what staff typed, not the microseconds a form may have stored."""
-    minute = starts_at.replace(second=0, microsecond=0)
-    return queryset.filter(
-        area=area,
-        title=title,
-        starts_at__gte=minute,
-        starts_at__lt=minute + dt.timedelta(minutes=1),
-    )
+def minute_key(area_id, starts_at, title):
+    """The key a meeting is matched by: area, start to the minute (in UTC), title."""
+    minute = starts_at.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    return (area_id, minute, title)
 
 
 def _same(a, b):
@@ -502,6 +489,11 @@ class SpreadsheetResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
         self.cache = {}
+        # Recorded rows the sheet may match, by key, and the areas it names; filled by
+        # before_import.
+        self.index = {}
+        self.meetings = {}
+        self.areas = None
         for field in self.fields.values():
             field.column_name = capfirst(str(field.column_name))
         for field in self.fields.values():
@@ -584,6 +576,51 @@ class SpreadsheetResource(resources.ModelResource):
     def find_existing(self, params):
         return self.get_queryset().filter(**params)
 
+    def rows_of(self, dataset):
+        return [dict(zip(dataset.headers, values, strict=False)) for values in dataset]
+
+    def column_values(self, rows, name):
+        """The distinct non-empty texts of a column, for prefetching what rows name."""
+        column = self.fields[name].column_name
+        return {TextWidget().clean(row.get(column)) for row in rows} - {""}
+
+    def row_areas(self, rows):
+        return {area.pk for area in (self.row_area(row, quiet=True) for row in rows) if area}
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's field validation, without what costs a query per row: the related
+        records were looked up in scope by the widgets, and the database's own constraints
+        are checked as the row is saved (``do_instance_save``), each by a round trip less."""
+        errors = dict(import_validation_errors or {})
+        looked_up = [
+            field.attribute
+            for field in self.fields.values()
+            if isinstance(field.widget, ScopedLookupWidget) and not field.readonly
+        ]
+        try:
+            instance.full_clean(
+                exclude=[*errors, *looked_up], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def do_instance_save(self, instance, is_create):
+        """Save; a row the database refuses by one of the model's constraints becomes that
+        constraint's message on its column. The row's savepoint (import_data) undoes it."""
+        try:
+            instance.save(force_insert=is_create)
+        except IntegrityError as error:
+            text = str(error)
+            for constraint in self._meta.model._meta.constraints:
+                if constraint.name in text and constraint.violation_error_message:
+                    name = self.constraint_columns.get(constraint.name)
+                    key = self.fields[name].attribute if name else NON_FIELD_ERRORS
+                    message = str(constraint.violation_error_message)
+                    raise ValidationError({key: [message]}) from error
+            raise
+
     def import_instance(self, instance, row, **kwargs):
         errors = {}
         try:
@@ -633,7 +670,14 @@ class SpreadsheetResource(resources.ModelResource):
     def save_m2m(self, instance, row, **kwargs):
         for field in self.get_import_fields():
             if isinstance(field.widget, OrganizationsWidget) and field.column_name in row:
-                getattr(instance, field.attribute).set(field.clean(row))
+                chosen = field.clean(row)
+                if chosen or not instance._imported_new:
+                    getattr(instance, field.attribute).set(chosen)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance._imported_new = instance.pk is None
+        if instance._imported_new:
+            instance.created_by = self.user
 
     def after_import(self, dataset, result, **kwargs):
         # ModelResource resets the id sequence to max(id) here; imports never set ids, and
@@ -657,30 +701,56 @@ class SpreadsheetResource(resources.ModelResource):
 
     # -- areas --
 
-    def resolve_area(self, code, name):
+    @staticmethod
+    def _area_cells(code, name):
         code = "" if _is_empty(code) else str(code).strip()
         if code.endswith(".0"):  # a code Excel stored as a number
             code = code[:-2]
-        name = "" if _is_empty(name) else str(name).strip()
-        key = (code, name)
+        return code, "" if _is_empty(name) else str(name).strip()
+
+    def prefetch_areas(self, rows):
+        """Read every area the rows name, and which of them the user may see, in two
+        queries rather than two per area."""
+        widget = self.fields[self.area_field].widget
+        code_column = self.fields[self.area_field].column_name
+        cells = {
+            self._area_cells(row.get(code_column), row.get(widget.name_column)) for row in rows
+        }
+        self.areas = self._fetch_areas(cells)
+
+    def _fetch_areas(self, cells):
+        codes = {code for code, _name in cells if code}
+        names = {name for _code, name in cells if name}
+        areas = list(Area.objects.filter(Q(code__in=codes) | Q(name__in=names)))
+        visible = set(
+            Area.objects.visible_to(self.user)
+            .filter(pk__in=[area.pk for area in areas])
+            .values_list("pk", flat=True)
+        )
+        return {"all": areas, "visible": visible}
+
+    def resolve_area(self, code, name):
+        key = self._area_cells(code, name)
         cache = self.cache.setdefault("areas", {})
         if key not in cache:
+            areas = self.areas if self.areas is not None else self._fetch_areas({key})
             try:
-                cache[key] = self._resolve_area(code, name)
+                cache[key] = self._resolve_area(*key, areas)
             except ValueError as error:
                 cache[key] = error
         if isinstance(cache[key], ValueError):
             raise cache[key]
         return cache[key]
 
-    def _resolve_area(self, code, name):
+    def _resolve_area(self, code, name, fetched):
+        areas, visible = fetched["all"], fetched["visible"]
         if code:
-            area = Area.objects.filter(code=code).first()
+            area = next((area for area in areas if area.code == code), None)
             if area is None:
                 raise ValueError(
                     gettext("No area has the division code %(code)s.") % {"code": code}
                 )
-            if not Area.objects.visible_to(self.user).filter(pk=area.pk).exists():
+            if area.pk not in visible:
                 raise ValueError(
                     gettext("%(name)s (%(code)s) is outside your area; it cannot be imported.")
                     % {"name": area.name, "code": code}
@@ -693,7 +763,8 @@ class SpreadsheetResource(resources.ModelResource):
             return area
         if not name:
             raise ValueError(gettext("Give the division code or the name of the area."))
-        matches = list(Area.objects.visible_to(self.user).filter(name=name)[:2])
+        named = [area for area in areas if area.name == name]
+        matches = [area for area in named if area.pk in visible]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -701,7 +772,7 @@ class SpreadsheetResource(resources.ModelResource):
                 gettext("Several areas in your scope are named %(name)s; give the division code.")
                 % {"name": name}
             )
-        if Area.objects.filter(name=name).exists():
+        if named:
             raise ValueError(
                 gettext("%(name)s is outside your area; it cannot be imported.") % {"name": name}
             )
@@ -798,9 +869,20 @@ class MeetingResource(SpreadsheetResource):
             return LIST_SEPARATOR.join(sorted(name for name in names if name))
         return self.fields["attending_organizations"].widget.render(meeting.attending_organizations)
 
+    def before_import(self, dataset, **kwargs):
+        # One query for every recorded meeting the rows may match, instead of one per row.
+        rows = self.rows_of(dataset)
+        self.prefetch_areas(rows)
+        self.index = {}
+        for meeting in self.get_queryset().filter(
+            area_id__in=self.row_areas(rows), title__in=self.column_values(rows, "title")
+        ):
+            key = minute_key(meeting.area_id, meeting.starts_at, meeting.title)
+            self.index.setdefault(key, []).append(meeting)
+
     def find_existing(self, params):
-        return meeting_by_key(
-            self.get_queryset(), params["area"], params["starts_at"], params["title"]
+        return self.index.get(
+            minute_key(params["area"].pk, params["starts_at"], params["title"]), []
         )
 
     def check_row(self, meeting, errors):
@@ -818,10 +900,16 @@ class MeetingResource(SpreadsheetResource):
         return {}
 
     def before_save_instance(self, meeting, row, **kwargs):
-        if meeting.pk is None:
-            meeting.created_by = self.user
+        super().before_save_instance(meeting, row, **kwargs)
+        if meeting._imported_new:
             # A historical meeting was recorded when it was held, not today.
             meeting.created_at = min(meeting.starts_at, timezone.now())
+
+    def after_save_instance(self, meeting, row, **kwargs):
+        if meeting._imported_new:
+            # A second row with the same key updates this meeting rather than repeat it.
+            key = minute_key(meeting.area_id, meeting.starts_at, meeting.title)
+            self.index.setdefault(key, []).append(meeting)
 
 
 class ProposalResource(SpreadsheetResource):
@@ -926,15 +1014,39 @@ class ProposalResource(SpreadsheetResource):
         skip_html_diff = True
         clean_model_instances = True
 
+    def before_import(self, dataset, **kwargs):
+        # Two queries for every meeting and proposal the rows may name (the meetings sheet's
+        # are saved by now, in the same transaction), instead of two per row.
+        rows = self.rows_of(dataset)
+        self.prefetch_areas(rows)
+        self.meetings = {}
+        for meeting in Meeting.objects.visible_to(self.user).filter(
+            area_id__in=self.row_areas(rows), title__in=self.column_values(rows, "meeting")
+        ):
+            key = minute_key(meeting.area_id, meeting.starts_at, meeting.title)
+            self.meetings.setdefault(key, []).append(meeting)
+        self.index = {}
+        meeting_ids = [m.pk for found in self.meetings.values() for m in found]
+        for proposal in self.get_queryset().filter(
+            meeting_id__in=meeting_ids, title__in=self.column_values(rows, "title")
+        ):
+            self.index.setdefault((proposal.meeting_id, proposal.title), []).append(proposal)
+
+    def meetings_by_key(self, area, starts_at, title):
+        return self.meetings.get(minute_key(area.pk, starts_at, title), [])
+
+    def find_existing(self, params):
+        return self.index.get((params["meeting"].pk, params["title"]), [])
+
     def before_save_instance(self, proposal, row, **kwargs):
-        proposal._imported_new = proposal.pk is None
-        if proposal.pk is None:
-            proposal.created_by = self.user
+        super().before_save_instance(proposal, row, **kwargs)
+        if proposal._imported_new:
             proposal.created_at = min(proposal.meeting.starts_at, timezone.now())
 
     def after_save_instance(self, proposal, row, **kwargs):
-        if not getattr(proposal, "_imported_new", False):
+        if not proposal._imported_new:
             return
+        self.index.setdefault((proposal.meeting_id, proposal.title), []).append(proposal)
         # The lifecycle's history starts with the import, dated as the file says.
         when = proposal.meeting.starts_at
         if proposal.decided_on:

@@ -266,7 +266,7 @@ def test_evaluation_export_names_the_subject_and_computes_the_rate(
     headers, rows = csv_rows(signed_in(county_staff).get(reverse("evaluation_export_csv"), query))
     assert len(rows) == 1
     assert column(headers, rows, "区域") == ["陆水村"]
-    assert column(headers, rows, "对象名称") == ["通湾公路"]
+    assert column(headers, rows, "评价对象名称") == ["通湾公路"]
     assert column(headers, rows, "满意率（%）") == ["96.0"]
 
 

@@ -311,6 +311,31 @@ def test_a_changed_row_updates_the_recorded_meeting(village, village_committee):
     assert Meeting.objects.get().place == "村委会会议室"
 
 
+def test_the_same_meeting_twice_in_one_file_is_recorded_once(village, village_committee):
+    client = signed_in(village_committee)
+    preview = import_ok(client, xlsx([MEETING, {**MEETING, "place": "村委会会议室"}]))
+    assert preview.context["report"].sheets[0].counts == {
+        "new": 1,
+        "update": 1,
+        "skip": 0,
+        "problem": 0,
+    }
+    assert Meeting.objects.get().place == "村委会会议室"
+
+
+def test_a_workbook_exported_in_english_imports_in_chinese(rich_records, county_staff):
+    client = signed_in(county_staff)
+    response = client.get(reverse("meeting_export_xlsx"), HTTP_ACCEPT_LANGUAGE="en")
+    exported = b"".join(response.streaming_content)
+    assert "Meetings" in load_workbook(io.BytesIO(exported)).sheetnames
+    before = snapshot()
+    ProposalStatusChange.objects.all().delete()
+    Proposal.objects.all().delete()
+    Meeting.objects.all().delete()
+    import_ok(client, exported)
+    assert snapshot() == before
+
+
 def test_village_found_by_name_when_the_code_is_empty(village, village_committee):
     import_ok(signed_in(village_committee), xlsx([{**MEETING, "area": None}]))
     assert Meeting.objects.get().area == village
@@ -583,7 +608,7 @@ def test_a_50000_row_workbook_is_refused_quickly_naming_the_limit(village, villa
     assert time.monotonic() - started < 15
     assert response.status_code == 400
     assert problems(response) == [
-        "工作表“会议”超过10,000行；每次最多导入10,000行（请拆分文件，例如按年度拆分）。"
+        "工作表“会议”超过5,000行；每次最多导入5,000行（请拆分文件，例如按年度拆分）。"
     ]
     assert Meeting.objects.count() == 0
 
