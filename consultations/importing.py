@@ -68,7 +68,7 @@ class Problem:
 class SheetReport:
     title: str
     counts: dict = field(default_factory=dict)
-    rows: list = field(default_factory=list)  # (Excel row number, outcome, label)
+    rows: list = field(default_factory=list)  # (Excel row number, outcome, badge, record)
     total: int = 0
 
 
@@ -273,12 +273,13 @@ def check_headers(resource, sheet):
     return problems
 
 
+# What became of a row: its label, and the badge it wears on the preview.
 OUTCOMES = {
-    RowResult.IMPORT_TYPE_NEW: _("new"),
-    RowResult.IMPORT_TYPE_UPDATE: _("updated"),
-    RowResult.IMPORT_TYPE_SKIP: _("unchanged"),
-    RowResult.IMPORT_TYPE_INVALID: _("problem"),
-    RowResult.IMPORT_TYPE_ERROR: _("problem"),
+    RowResult.IMPORT_TYPE_NEW: (_("new"), "done"),
+    RowResult.IMPORT_TYPE_UPDATE: (_("updated"), "in-progress"),
+    RowResult.IMPORT_TYPE_SKIP: (_("unchanged"), "planned"),
+    RowResult.IMPORT_TYPE_INVALID: (_("problem"), "rejected"),
+    RowResult.IMPORT_TYPE_ERROR: (_("problem"), "rejected"),
 }
 
 
@@ -301,12 +302,18 @@ def _import_sheet(resource, sheet, report):
     ):
         summary.counts[import_type] = result.totals.get(import_type, 0)
     summary.counts["problem"] = len(result.invalid_rows) + len(result.error_rows)
+    titles = sheet.dataset.get_col(
+        sheet.dataset.headers.index(resource.fields["title"].column_name)
+    )
     for index, row_result in enumerate(result.rows[:PREVIEW_ROWS]):
+        label, badge = OUTCOMES[row_result.import_type]
         summary.rows.append(
             (
-                sheet.row_numbers[index] if index < len(sheet.row_numbers) else None,
-                str(OUTCOMES.get(row_result.import_type, row_result.import_type)),
-                row_result.object_repr or "",
+                sheet.row_numbers[index],
+                str(label),
+                badge,
+                # A refused row has no record yet: name it by the title the file gives.
+                row_result.object_repr or str(titles[index] or ""),
             )
         )
     for invalid in result.invalid_rows:

@@ -105,7 +105,7 @@ def meeting_import(request):
     return render(
         request,
         "consultations/import_upload.html",
-        {"form": form, "max_rows": MAX_ROWS},
+        {"form": form, "max_rows": f"{MAX_ROWS:,}"},
         status=400 if form.is_bound else 200,
     )
 
