@@ -127,30 +127,24 @@ def cleanup():
     from consultations.models import Meeting, Proposal, ProposalStatusChange
     from organizations.models import Area, Organization, User
 
-    area_ids = list(Area.objects.filter(code__startswith=COUNTY).values_list("pk", flat=True))
-    if not area_ids:
-        return
+    area = Area._meta.db_table
     meeting = Meeting._meta.db_table
     proposal = Proposal._meta.db_table
+    in_county = f"area_id IN (SELECT id FROM {area} WHERE code LIKE %s)"
+    of_meetings = f"meeting_id IN (SELECT id FROM {meeting} WHERE {in_county})"
     statements = [
-        (
-            ProposalStatusChange,
-            f"proposal_id IN (SELECT p.id FROM {proposal} p JOIN {meeting} m "
-            f"ON m.id = p.meeting_id WHERE m.area_id IN %s)",
-        ),
-        (Proposal.history.model, f"meeting_id IN (SELECT id FROM {meeting} WHERE area_id IN %s)"),
-        (Proposal, f"meeting_id IN (SELECT id FROM {meeting} WHERE area_id IN %s)"),
-        (
-            Meeting.attending_organizations.through,
-            f"meeting_id IN (SELECT id FROM {meeting} WHERE area_id IN %s)",
-        ),
-        (Meeting.history.model, "area_id IN %s"),
-        (Meeting, "area_id IN %s"),
-        (Organization, "area_id IN %s"),
+        (ProposalStatusChange, f"proposal_id IN (SELECT id FROM {proposal} WHERE {of_meetings})"),
+        (Proposal.history.model, of_meetings),
+        (Proposal, of_meetings),
+        (Meeting.attending_organizations.through, of_meetings),
+        (Meeting.history.model, in_county),
+        (Meeting, in_county),
+        (Organization, in_county),
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         for model, where in statements:
-            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", [tuple(area_ids)])
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", [f"{COUNTY}%"])
+    area_ids = list(Area.objects.filter(code__startswith=COUNTY).values_list("pk", flat=True))
     for level in (3, 2, 1):
         Area.objects.filter(pk__in=area_ids, level=level).delete()
     User.objects.filter(username="export-bench").delete()
@@ -309,25 +303,26 @@ def main():
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     cleanup()
-    results = []
-    try:
-        if args.rows:
-            seconds = seed(args.rows)
-            print(f"seeded {args.rows:,} meetings in {seconds:.1f} s")
-            results.append(child(["--measure", "csv"]))
-            results.append(child(["--measure", "csv", "--trace"]))
-            if not args.skip_xlsx:
-                results.append(child(["--measure", "xlsx"]))
-        if args.import_rows:
-            results.append(child(["--measure", "import", "--import-rows", str(args.import_rows)]))
-    finally:
-        if not args.keep:
-            cleanup()
-    for result in results:
+
+    def report(result):
         if result["kind"] in ("csv", "xlsx"):
             rate = args.rows / result["seconds"] if result["seconds"] else 0
             result["rows_per_s"] = round(rate)
-        print(json.dumps(result, ensure_ascii=False))
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+
+    try:
+        if args.rows:
+            seconds = seed(args.rows)
+            print(f"seeded {args.rows:,} meetings in {seconds:.1f} s", flush=True)
+            report(child(["--measure", "csv"]))
+            report(child(["--measure", "csv", "--trace"]))
+            if not args.skip_xlsx:
+                report(child(["--measure", "xlsx"]))
+        if args.import_rows:
+            report(child(["--measure", "import", "--import-rows", str(args.import_rows)]))
+    finally:
+        if not args.keep:
+            cleanup()
 
 
 if __name__ == "__main__":
