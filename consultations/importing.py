@@ -198,16 +198,17 @@ def _titles(name):
 
 
 def pick_sheets(book: dict):
-    """(meetings sheet, proposals sheet or None, ignored titles).
+    """(meetings sheet or None, proposals sheet or None, ignored titles).
 
-    The meetings are on the sheet named “会议” (or “Meetings”), else on the first sheet; the
-    proposals on the sheet named “提案” (or “Proposals”). Other sheets (notes) are ignored.
+    The meetings are on the sheet named “会议” (or “Meetings”), the proposals on the sheet
+    named “建议” (or “Proposals”); a workbook with neither has its meetings on the first
+    sheet. Other sheets (the template's notes) are ignored.
     """
     by_title = {title.strip().lower(): sheet for title, sheet in book.items()}
     meetings = next((by_title[t] for t in _titles(SHEET_MEETINGS) if t in by_title), None)
     proposals = next((by_title[t] for t in _titles(SHEET_PROPOSALS) if t in by_title), None)
-    if meetings is None:
-        meetings = next((s for s in book.values() if s is not proposals), None)
+    if meetings is None and proposals is None:
+        meetings = next(iter(book.values()), None)
     used = {id(meetings), id(proposals)}
     ignored = [sheet.title for sheet in book.values() if id(sheet) not in used]
     return meetings, proposals, ignored
@@ -352,26 +353,28 @@ def run_import(book: dict, user, *, commit: bool) -> ImportReport:
     """
     report = ImportReport()
     meetings_sheet, proposals_sheet, report.ignored_sheets = pick_sheets(book)
-    if meetings_sheet is None:
-        report.problems.append(Problem("", None, None, gettext("The workbook has no sheet.")))
-        return report
-    meetings = MeetingResource(user=user)
-    proposals = ProposalResource(user=user)
-    report.problems += check_headers(meetings, meetings_sheet)
-    if proposals_sheet is not None:
-        report.problems += check_headers(proposals, proposals_sheet)
+    # A workbook of proposals alone adds them to meetings already recorded.
+    work = [
+        (resource_class(user=user), sheet)
+        for resource_class, sheet in [
+            (MeetingResource, meetings_sheet),
+            (ProposalResource, proposals_sheet),
+        ]
+        if sheet is not None
+    ]
+    for resource, sheet in work:
+        report.problems += check_headers(resource, sheet)
     if report.problems:
         return report
-    if not len(meetings_sheet.dataset) and not (proposals_sheet and len(proposals_sheet.dataset)):
+    if not any(len(sheet.dataset) for _resource, sheet in work):
         report.problems.append(
             Problem("", None, None, gettext("The workbook has headers but no rows to import."))
         )
         return report
     with transaction.atomic():
-        _import_sheet(meetings, meetings_sheet, report)
-        if proposals_sheet is not None:
-            # The meetings just saved (inside this transaction) are found by the proposals.
-            _import_sheet(proposals, proposals_sheet, report)
+        # Meetings first: the proposals find the ones just saved, inside this transaction.
+        for resource, sheet in work:
+            _import_sheet(resource, sheet, report)
         if commit and report.ok:
             report.committed = True
         else:

@@ -582,7 +582,13 @@ class SpreadsheetResource(resources.ModelResource):
     def column_values(self, rows, name):
         """The distinct non-empty texts of a column, for prefetching what rows name."""
         column = self.fields[name].column_name
-        return {TextWidget().clean(row.get(column)) for row in rows} - {""}
+        values = set()
+        for row in rows:
+            try:
+                values.add(TextWidget().clean(row.get(column)))
+            except ValueError:
+                continue  # the row reports it on its own
+        return values - {""}
 
     def row_areas(self, rows):
         return {area.pk for area in (self.row_area(row, quiet=True) for row in rows) if area}

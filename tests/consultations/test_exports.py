@@ -432,3 +432,21 @@ def test_staff_admin_export_action_ignores_records_outside_their_area(two_villag
     response = admin_export(signed_in(village_admin), "meeting", export_items=[theirs.pk, mine.pk])
     text = body(response).decode("utf-8-sig") if response.streaming else response.content.decode()
     assert "白湖村" not in text
+
+
+@pytest.mark.parametrize("what", ALL_EXPORTS)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_junk_filters_are_dropped_not_errors(two_villages, village_committee, what, fmt):
+    junk = {
+        "area": "999999999999999999999",
+        "start": "2024-99-99",
+        "end": "昨天",
+        "format": "<b>",
+        "status": "x",
+        "sort": "password",
+        "overdue": "maybe",
+        "q": "a" * 500,
+    }
+    response = signed_in(village_committee).get(reverse(f"{what}_export_{fmt}"), junk)
+    assert response.status_code == 200
+    body(response)

@@ -336,6 +336,36 @@ def test_a_workbook_exported_in_english_imports_in_chinese(rich_records, county_
     assert snapshot() == before
 
 
+def test_a_workbook_of_proposals_alone_adds_them_to_recorded_meetings(village, village_committee):
+    client = signed_in(village_committee)
+    import_ok(client, xlsx([MEETING]))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "建议"
+    headers, names = headers_of(ProposalResource)
+    sheet.append(headers)
+    sheet.append([PROPOSAL.get(name) for name in names])
+    data = io.BytesIO()
+    book.save(data)
+    import_ok(client, data.getvalue())
+    assert Proposal.objects.get().meeting == Meeting.objects.get()
+
+
+def test_odd_cells_are_problems_not_errors(village, village_committee):
+    odd = {
+        **MEETING,
+        "title": dt.datetime(2024, 1, 1),
+        "attendance_total": 12.5,
+        "attendance_villager": True,
+        "summary_is_public": "也许",
+        "starts_at": 45000,
+    }
+    listed = problems(upload(signed_in(village_committee), xlsx([odd])))
+    columns = sorted(p.split("“")[1].split("”")[0] for p in listed)
+    assert columns == ["公开会议概要", "参会总人数", "名称", "开始时间", "群众"]
+    assert Meeting.objects.count() == 0
+
+
 def test_village_found_by_name_when_the_code_is_empty(village, village_committee):
     import_ok(signed_in(village_committee), xlsx([{**MEETING, "area": None}]))
     assert Meeting.objects.get().area == village
