@@ -84,20 +84,26 @@ def _public_headers(response):
     return response
 
 
-def public_page(view):
+def public_page(view=None, *, paginated=False):
     """An anonymous, read-only page, cached on the server under the board's version.
 
-    The key holds the path and the page number only, so made-up query strings cannot fill
-    the cache. Only complete pages (200) are stored; 404s are answered afresh. The ETag is
-    the page's own hash, so a browser revalidating gets 304 exactly when nothing changed.
+    The key holds the path, and the page number for a ``paginated`` view, so made-up query
+    strings cannot fill the cache. Only complete pages (200) are stored; 404s are answered
+    afresh. The ETag is the page's own hash, so a browser revalidating gets 304 exactly
+    when nothing changed.
     """
+    if view is None:
+        return lambda view: public_page(view, paginated=paginated)
 
     @login_not_required
     @require_safe
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        page = request.GET.get("page", "")
-        path = request.path + (f"?page={page}" if page.isdigit() and len(page) < 7 else "")
+        path = request.path
+        if paginated:
+            # Any other value is a 404 from the view, never stored.
+            page = request.GET.get("page", "1")
+            path += f"?page={page}"
         key = public_board.page_key(path=path, language=get_language(), day=timezone.localdate())
         stored = cache.get(key)
         if stored is None:
@@ -118,11 +124,12 @@ def public_page(view):
 # -- shared queries -------------------------------------------------------------------------
 
 
-def _area_or_404(code, *, max_level=AreaLevel.VILLAGE):
-    """The area with this code, with the areas above it for the breadcrumbs (one query)."""
+def _area_or_404(code):
+    """The county, town or village with this code (hamlets have no board), with the areas
+    above it for the breadcrumbs: one query."""
     area = (
         Area.objects.select_related("parent__parent", "highlight")
-        .filter(code=code, level__lte=max_level)
+        .filter(code=code, level__lte=AreaLevel.VILLAGE)
         .first()
     )
     if area is None:
@@ -140,11 +147,11 @@ def _trail(area):
     return trail
 
 
-def _first_matter():
+def _first_matter(project_ref):
     """The id of a project's first proposal: the public page that tells its story."""
     return Subquery(
         public_board.published_matters()
-        .filter(project=OuterRef("project_id"))
+        .filter(project=OuterRef(project_ref))
         .order_by("pk")
         .values("pk")[:1]
     )
@@ -200,7 +207,7 @@ def _outcomes(area):
         public_board.published_outcomes()
         .filter(public_board.board_filter(area, "project__area__code"))
         .select_related("project__area")
-        .annotate(matter_pk=_first_matter())
+        .annotate(matter_pk=_first_matter("project_id"))
         .order_by("-disclosed_on", "-id")
     )
     return _with_satisfaction(outcomes, "project_id")
@@ -215,12 +222,7 @@ def _projects(area):
         .filter(public_board.board_filter(area, "area__code"))
         .select_related("area", "lead_organization")
         .annotate(
-            matter_pk=Subquery(
-                public_board.published_matters()
-                .filter(project=OuterRef("pk"))
-                .order_by("pk")
-                .values("pk")[:1]
-            ),
+            matter_pk=_first_matter("pk"),
             planned_yuan=_line_sum("planned", ~labour),
             received_yuan=_line_sum("received", ~labour),
             government_yuan=_line_sum("received", Q(source__in=GOVERNMENT_SOURCES)),
@@ -414,7 +416,7 @@ SECTIONS = {
 }
 
 
-@public_page
+@public_page(paginated=True)
 def public_section(request, code, section):
     """All of one section of a board, page by page, when the board shows only the latest."""
     area = _area_or_404(code)
@@ -423,7 +425,7 @@ def public_section(request, code, section):
         # A page that does not exist is a 404 rather than the nearest page, so that only
         # real pages are ever stored in the cache.
         page = Paginator(rows(area, timezone.now()), SECTION_PAGE_SIZE).page(
-            request.GET.get("page") or 1
+            request.GET.get("page", "1")
         )
     except InvalidPage as exc:
         raise Http404 from exc

@@ -214,6 +214,16 @@ def test_unpublishing_removes_the_outcome_at_once_with_the_cache_on(board, count
 
 
 @override_settings(CACHES=LOCMEM)
+def test_made_up_query_strings_neither_fill_the_cache_nor_echo_in_the_page(board):
+    url = board_url(board.village)
+    page(url)
+    with CaptureQueriesContext(connection) as queries:
+        body = page(url + "?page=7&utm=%3Cb%3E")
+    assert len(queries) == 0  # the same stored page
+    assert "utm" not in body
+
+
+@override_settings(CACHES=LOCMEM)
 def test_staff_taking_a_project_off_the_board_removes_it_at_once(board, county_staff):
     url = board_url(board.village)
     matter = matter_url(board.canal_matter)
