@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests and checks run with DEBUG off, as production does; they need a key of their own.
 TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=0
 
-.PHONY: install run test lint messages compilemessages browser clean backup restore
+.PHONY: install run test lint messages compilemessages browser clean backup restore bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,30 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/wuhgong-<date>-<time>.dump"; exit 2; }
 	$(PY) manage.py import_backup "$(FILE)"
+
+# Province-scale benchmark (README "Benchmarks", docs/benchmarks.md); not part of `make test`.
+# Seeds BENCH_MEETINGS meetings (and proposals, projects… in proportion) into its own
+# PostgreSQL database, serves it with gunicorn on 127.0.0.1 and drives every page with wrk,
+# one connection then eight. Full province: make bench BENCH_MEETINGS=1000000 BENCH_SECONDS=10
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_DB ?= wuhgong_bench
+BENCH_MEETINGS ?= 50000
+BENCH_SECONDS ?= 5
+BENCH_ARGS ?=
+# Loopback only: a key of its own, no HTTPS redirect, and BENCH=1 routes the bare view.
+BENCH_ENV := DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) SECRET_KEY=bench-only-not-secret DEBUG=0 \
+	ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 BENCH=1
+
+bench: compilemessages
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
+	  { echo "Install wrk: apt-get install wrk"; exit 1; }
+	@psql "$(BENCH_PG)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | \
+	  grep -q 1 || psql "$(BENCH_PG)/postgres" -qc 'CREATE DATABASE "$(BENCH_DB)"'
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py bench --meetings $(BENCH_MEETINGS) --seconds $(BENCH_SECONDS) \
+	  --output artifacts/bench-$(BENCH_DB)-$(BENCH_MEETINGS).md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3 locale/*/LC_MESSAGES/*.mo

@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.i18n import set_language
 
 from consultations.sitemaps import SITEMAPS
+from wuhgong import bench
 from wuhgong.health import healthz
 
 urlpatterns = [
@@ -28,6 +29,8 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),
+    # make bench's bare view, only with BENCH=1 in the environment (wuhgong/bench.py).
+    *bench.urlpatterns,
     path("", include("organizations.urls")),
     path("", include("consultations.urls")),
 ]

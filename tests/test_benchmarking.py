@@ -1,0 +1,111 @@
+"""The benchmark's parts (make bench): its bare view, its page list and its table."""
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, clear_url_caches, reverse
+
+from consultations import benchmarking as bm
+from consultations.models import Meeting, ProposalStatus
+from tests.factories import MeetingFactory, ProjectFactory, ProposalFactory, UserFactory
+
+
+def _reload_urls():
+    import wuhgong.bench
+    import wuhgong.urls
+
+    importlib.reload(wuhgong.bench)
+    importlib.reload(wuhgong.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def bench_routes(monkeypatch):
+    monkeypatch.setenv("BENCH", "1")
+    _reload_urls()
+    yield
+    monkeypatch.delenv("BENCH")
+    _reload_urls()
+
+
+def test_the_bare_view_is_not_routed_without_bench_in_the_environment(monkeypatch):
+    monkeypatch.delenv("BENCH", raising=False)
+    _reload_urls()
+    with pytest.raises(NoReverseMatch):
+        reverse("bench_bare")
+
+
+def test_the_bare_view_answers_anyone_through_the_middleware_without_a_query(db, bench_routes):
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get("/bench/bare/")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    # The middleware ran: the security headers are there.
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
+    assert len(queries) == 0
+
+
+@pytest.fixture
+def matters(village, other_village):
+    project = ProjectFactory(area=village)
+    for area in (village, other_village):
+        meeting = MeetingFactory(area=area)
+        ProposalFactory(meeting=meeting)
+    ProposalFactory(
+        meeting=meeting,
+        status=ProposalStatus.ADOPTED,
+        decided_on=dt.date(2024, 3, 1),
+        project=project,
+    )
+    return project
+
+
+def test_every_page_of_the_benchmark_answers_its_user(matters, county, bench_routes):
+    admin = UserFactory(username="bench-admin", is_superuser=True, is_staff=True, area=None)
+    clients = {None: Client()}
+    clients["admin"] = Client()
+    clients["admin"].force_login(admin)
+    clients["county"] = clients["admin"]
+    pages = bm.build_pages()
+    kinds = {page.kind for page in pages}
+    assert {"bare", "list", "detail", "page", "admin"} <= kinds
+    for page in pages:
+        for path in page.paths[:3]:
+            status, size, _queries = bm.count_queries(clients[page.user], path)
+            assert status == 200, (page.name, path)
+            assert size > 0
+    names = [page.name for page in pages]
+    assert "meeting detail" in names and "matter page" in names
+
+
+def _result(kind, p95, ratio=None, status=200):
+    result = bm.Result(bm.Page("会议列表", ["/"], kind, Meeting), 1_000_000, 5, status, 100)
+    result.single = bm.Run(requests=100, seconds=10, p50=p95 / 2, p95=p95)
+    result.several = bm.Run(requests=200, seconds=10, p95=p95 * 2)
+    result.ratio_several = ratio
+    return result
+
+
+def test_targets_follow_the_issue():
+    assert bm._verdict(_result("list", 90, ratio=0.3)) == "met"
+    assert bm._verdict(_result("list", 90, ratio=0.2)) == "MISSED"  # throughput
+    assert bm._verdict(_result("list", 110, ratio=0.3)) == "MISSED"  # latency
+    assert bm._verdict(_result("report", 900)) == "met"
+    assert bm._verdict(_result("admin", 250)) == "MISSED"
+    assert bm._verdict(_result("page", 50, status=500)) == "MISSED"
+    assert bm._verdict(_result("public", 5000)) == ""  # no target in the issue
+
+
+def test_tables_line_up_with_chinese_names():
+    results = [_result("list", 90, ratio=0.3), _result("admin", 250)]
+    lines = bm.plain_table(results, 8).splitlines()
+    assert len({bm.width(line) for line in lines}) == 1
+    assert "1,000,000" in lines[2]
+    markdown = bm.markdown_table(results, 8).splitlines()
+    assert len(markdown) == 4
+    assert all(line.count("|") == len(bm.HEADER) + 1 for line in markdown)
