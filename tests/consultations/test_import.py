@@ -415,6 +415,28 @@ def test_a_proposal_breaking_a_database_rule_is_a_row_problem(village, village_c
     assert Meeting.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        (
+            {"votes_present": 20, "votes_for": 15, "votes_against": 6},
+            "第2行，“到会表决人数”：票数多于到会人数。",
+        ),
+        ({"decided_on": None}, "第2行，“决策日期”：作出决策须填写决策日期。"),
+        (
+            {"status": "已转交承办单位", "decided_on": None, "votes_present": None},
+            "第2行，“承办单位”：转办须指定承办单位和答复期限。",
+        ),
+    ],
+)
+def test_every_database_rule_on_proposals_is_a_row_problem_on_its_column(
+    village, village_committee, changes, problem
+):
+    response = upload(signed_in(village_committee), xlsx([MEETING], [{**PROPOSAL, **changes}]))
+    assert problems(response) == [problem]
+    assert (Meeting.objects.count(), Proposal.objects.count()) == (0, 0)
+
+
 def test_a_proposal_naming_a_missing_meeting_is_refused(village, village_committee):
     client = signed_in(village_committee)
     orphan = {**PROPOSAL, "meeting": "没有这个会"}
