@@ -12,6 +12,8 @@ from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.translation import gettext_lazy as _
 
+from consultations import public_board
+
 admin.site.site_header = _("Wuhgong: village consultation records")
 admin.site.site_title = _("Wuhgong administration")
 admin.site.index_title = _("Records and reference data")
@@ -121,12 +123,23 @@ class ModelAdmin(WuhgongAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         stamp_recorder(obj, request.user)
         super().save_model(request, obj, form, change)
+        # Admin writes are rare; any of them may change what the public board shows.
+        public_board.invalidate()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_board.invalidate()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_board.invalidate()
 
     def save_formset(self, request, form, formset, change):
         for row in formset.extra_forms:
             if row.has_changed():
                 stamp_recorder(row.instance, request.user)
         super().save_formset(request, form, formset, change)
+        public_board.invalidate()
 
 
 class TabularInline(WuhgongAdminMixin, admin.TabularInline):

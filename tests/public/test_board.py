@@ -367,3 +367,30 @@ def test_crawl_of_a_board_with_distinctive_personal_data_finds_none(board):
     assert_nothing_leaks(pages, names={PERSON_NAME, "county"})
     for body in pages.values():
         assert PHONE not in body and ID_NUMBER not in body and "秘密" not in body
+
+
+@override_settings(CACHES=LOCMEM)
+def test_an_admin_edit_reaches_the_board_at_once(board, admin_user):
+    url = board_url(board.village)
+    assert "陆水村灌溉渠维修" in page(url)
+    admin = Client()
+    admin.force_login(admin_user)
+    change = reverse("admin:consultations_project_change", args=[board.canal.pk])
+    context = admin.get(change).context
+    data = {
+        name: value
+        for name, value in context["adminform"].form.initial.items()
+        if value is not None
+    }
+    data["title"] = "陆水村灌溉渠维修（二期）"
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        for i, subform in enumerate(formset.initial_forms):
+            for name, value in subform.initial.items():
+                if value is not None:
+                    data[f"{formset.prefix}-{i}-{name}"] = value
+    response = admin.post(change, data)
+    assert response.status_code == 302
+    assert "陆水村灌溉渠维修（二期）" in page(url)
