@@ -384,13 +384,26 @@ def measure_export(port, path, cookie, master_pid):
     started = time.perf_counter()
     conn.request("GET", path, headers={"Cookie": cookie})
     response = conn.getresponse()
-    records = None
+    records = size = None
+    cut = False
+    # A download the server breaks off (gunicorn's worker timeout) counts what arrived.
+    broken = (http.client.HTTPException, OSError, ValueError, csv.Error)
     if path.split("?")[0].endswith(".csv"):
         reader = csv.reader(io.TextIOWrapper(response, encoding="utf-8-sig", newline=""))
-        records = sum(1 for _ in reader) - 1  # the header
-        size = None
+        records = -1  # the header
+        try:
+            for _row in reader:
+                records += 1
+        except broken:
+            cut = True
+        records = max(0, records)
     else:
-        size = len(response.read())
+        try:
+            size = len(response.read())
+        except http.client.IncompleteRead as exc:
+            size, cut = len(exc.partial), True
+        except broken:
+            size, cut = 0, True
     seconds = time.perf_counter() - started
     status = response.status
     conn.close()
@@ -406,6 +419,7 @@ def measure_export(port, path, cookie, master_pid):
         "worker_peak_mb": after.get(grown),
         "worker_before_mb": before.get(grown),
         "peak_reset": reset,
+        "cut": cut,
     }
 
 

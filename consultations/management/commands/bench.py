@@ -264,6 +264,8 @@ class Command(BaseCommand):
 
 def _export_line(export):
     parts = [f"export {export['path']}: HTTP {export['status']}"]
+    if export["cut"]:
+        parts.append("BROKEN OFF by the server (gunicorn --timeout 60) after")
     if export["records"] is not None:
         parts.append(f"{export['records']:,} rows in {export['seconds']:.1f} s")
         if export["rows_per_s"]:

@@ -88,12 +88,10 @@ class Command(BaseCommand):
         # Linux reports ru_maxrss in kilobytes; the children are the --jobs processes.
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Done in {elapsed:.1f} s; peak memory {own:.0f} MB in this process, "
-                f"{child:.0f} MB in the largest county process."
-            )
-        )
+        memory = f"peak memory {own:.0f} MB in this process"
+        if child:
+            memory += f", {child:.0f} MB in the largest county process"
+        self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s; {memory}."))
 
     def _progress(self, message):
         self.stdout.write(message)
