@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from consultations.history import display
@@ -114,3 +115,31 @@ class VersionedFormMixin(forms.Form):
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = self.conflict.current_version
         return False
+
+
+CONFLICT, INVALID, SAVED = "conflict", "invalid", "saved"
+
+
+def save_if_current(form, *, user, after_save=None):
+    """Save a versioned model form in one transaction, unless someone saved first.
+
+    Returns (CONFLICT, None) with the conflict on the form, (INVALID, None), or
+    (SAVED, record); a new record is stamped with its creator. The version is checked even
+    when the input is invalid: what someone else saved meanwhile may be why it is invalid
+    (publishing makes an empty disclosure date an error), and only the conflict says so.
+    """
+    valid = form.is_valid()
+    is_new = form.instance.pk is None
+    with transaction.atomic():
+        if not form.version_is_current():
+            return CONFLICT, None
+        if not valid:
+            return INVALID, None
+        record = form.save(commit=False)
+        if is_new:
+            record.created_by = user
+        record.save()
+        form.save_m2m()
+        if after_save is not None:
+            after_save(record)
+    return SAVED, record

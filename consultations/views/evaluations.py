@@ -1,13 +1,13 @@
 """共评 pages: a project's evaluation entered from the paper ballot tallies."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations import public_board
+from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.evaluations import EvaluationForm
 from consultations.models import Evaluation
 from organizations.scoping import get_object_for_user_or_404
@@ -23,20 +23,13 @@ def _save_evaluation(request, evaluation):
     )
     if request.method != "POST":
         return _evaluation_page(request, form, evaluation)
-    valid = form.is_valid()
     is_new = evaluation.pk is None
-    with transaction.atomic():
-        # Checked even when the input is invalid: the errors may come from what someone else
-        # saved meanwhile, and only the conflict tells the user so.
-        if not form.version_is_current():
-            return _evaluation_page(request, form, evaluation, status=409)
-        if valid:
-            saved = form.save(commit=False)
-            if is_new:
-                saved.created_by = request.user
-            saved.save()
-            public_board.invalidate()
-    if valid:
+    result, saved = save_if_current(
+        form, user=request.user, after_save=lambda _record: public_board.invalidate()
+    )
+    if result == CONFLICT:
+        return _evaluation_page(request, form, evaluation, status=409)
+    if result == SAVED:
         messages.success(
             request,
             _("The evaluation was recorded.") if is_new else _("The evaluation was updated."),

@@ -1,7 +1,7 @@
 """共享 pages: what a project delivered and for whom, and its publication (公示)."""
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations import public_board, services
+from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.outcomes import OutcomeForm
 from consultations.models import Outcome, Project
 from organizations.scoping import get_object_for_user_or_404
@@ -27,27 +28,20 @@ def outcome_edit(request, pk):
     form = OutcomeForm(request.POST or None, instance=outcome)
     if request.method != "POST":
         return _outcome_page(request, form, outcome, project)
-    valid = form.is_valid()
     is_new = outcome.pk is None
     try:
-        with transaction.atomic():
-            # Checked even when the input is invalid: publishing meanwhile makes an empty
-            # disclosure date an error, and only the conflict tells the user why.
-            if not form.version_is_current():
-                return _outcome_page(request, form, outcome, project, status=409)
-            if valid:
-                saved = form.save(commit=False)
-                if is_new:
-                    saved.created_by = request.user
-                saved.save()
-                public_board.invalidate()
+        result, _saved = save_if_current(
+            form, user=request.user, after_save=lambda _record: public_board.invalidate()
+        )
     except IntegrityError:
         if is_new and Outcome.objects.filter(project=project).exists():
             # Someone recorded the project's outcome at the same moment: answered again, the
             # form meets that outcome and shows the conflict.
             return outcome_edit(request, pk)
         raise
-    if valid:
+    if result == CONFLICT:
+        return _outcome_page(request, form, outcome, project, status=409)
+    if result == SAVED:
         messages.success(
             request, _("The outcome was recorded.") if is_new else _("The outcome was updated.")
         )

@@ -1,13 +1,13 @@
 """共管 pages: who looks after a finished project, under which rules, and their duty log."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations import public_board
+from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.stewardship import StewardshipForm, StewardshipLogForm
 from consultations.models import Stewardship, StewardshipLog
 from organizations.scoping import get_object_for_user_or_404
@@ -31,20 +31,13 @@ def _save_stewardship(request, stewardship):
     form = StewardshipForm(request.POST or None, instance=stewardship, user=request.user)
     if request.method != "POST":
         return _stewardship_page(request, form, stewardship)
-    valid = form.is_valid()
     is_new = stewardship.pk is None
-    with transaction.atomic():
-        # Checked even when the input is invalid: the errors may come from what someone else
-        # saved meanwhile, and only the conflict tells the user so.
-        if not form.version_is_current():
-            return _stewardship_page(request, form, stewardship, status=409)
-        if valid:
-            saved = form.save(commit=False)
-            if is_new:
-                saved.created_by = request.user
-            saved.save()
-            public_board.invalidate()
-    if valid:
+    result, saved = save_if_current(
+        form, user=request.user, after_save=lambda _record: public_board.invalidate()
+    )
+    if result == CONFLICT:
+        return _stewardship_page(request, form, stewardship, status=409)
+    if result == SAVED:
         messages.success(
             request,
             _("The stewardship was recorded.") if is_new else _("The stewardship was updated."),
