@@ -273,10 +273,11 @@ def _export_line(export):
     else:
         parts.append(f"{export['bytes']:,} bytes in {export['seconds']:.1f} s")
     if export["worker_peak_mb"] is not None:
-        parts.append(
-            f"worker peak memory {export['worker_peak_mb']:.0f} MB "
-            f"(before {export['worker_before_mb']:.0f} MB)"
-        )
+        memory = f"worker peak memory {export['worker_peak_mb']:.0f} MB"
+        # A worker gunicorn started meanwhile (after a timeout) has no figure from before.
+        if export["worker_before_mb"] is not None:
+            memory += f" (before {export['worker_before_mb']:.0f} MB)"
+        parts.append(memory)
     return ", ".join(parts)
 
 
