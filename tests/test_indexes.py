@@ -97,3 +97,10 @@ def test_the_plan_reader_sees_a_sequential_scan_when_no_index_fits(province):
     queryset = Meeting.objects.filter(place="村委会会议室")
     _indexes, seq_scans = plan_of(queryset, discourage_seqscan=False)
     assert seq_scans == {"consultations_meeting"}
+
+
+def test_proposal_list_default_order_uses_the_newest_first_index(province):
+    queryset = Proposal.objects.order_by("-created_at", "-id")
+    indexes, seq_scans = plan_of(first_page(queryset))
+    assert "proposal_created_idx" in indexes
+    assert not seq_scans

@@ -283,6 +283,9 @@ SORTS = {
 }
 
 
+NULLABLE_SORTS = {"decided_on", "referral_due_on"}
+
+
 class ProposalFilterForm(forms.Form):
     """Filters shared by the list and the board. Invalid values are dropped one by one."""
 
@@ -346,9 +349,13 @@ class ProposalListFilterForm(ProposalFilterForm):
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
         sort = data.get("sort") or "-created_at"
-        # Nulls (no decision, no due date) go last whichever way the column sorts.
-        if sort.startswith("-"):
-            order = F(sort[1:]).desc(nulls_last=True)
+        column, descending = sort.lstrip("-"), sort.startswith("-")
+        if column in NULLABLE_SORTS:
+            # Nulls (no decision, no due date) go last whichever way the column sorts.
+            order = (
+                F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+            )
         else:
-            order = F(sort).asc(nulls_last=True)
+            # Plain order on columns that are never empty, so that their indexes serve it.
+            order = F(column).desc() if descending else F(column).asc()
         return queryset.order_by(order, "-id")

@@ -320,6 +320,8 @@ class Proposal(Timestamped):
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="proposal_status_created_idx"),
+            # The proposal list's default order, newest first.
+            models.Index(fields=["-created_at", "-id"], name="proposal_created_idx"),
             models.Index(fields=["category"], name="proposal_category_idx"),
             models.Index(
                 fields=["referral_due_on"],
