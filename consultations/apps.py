@@ -5,3 +5,25 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Five stages (五共)")
+
+    def ready(self):
+        from organizations.models import Area, Organization, Person
+
+        from . import aggregates, models
+
+        aggregates.watch(
+            Area,
+            Organization,
+            Person,
+            models.Meeting,
+            models.Proposal,
+            models.ProposalStatusChange,
+            models.Project,
+            models.FundingLine,
+            models.ProjectUpdate,
+            models.Stewardship,
+            models.StewardshipLog,
+            models.Evaluation,
+            models.Outcome,
+            models.Target,
+        )

@@ -161,6 +161,9 @@ CACHES["default"].setdefault("KEY_PREFIX", "wuhgong")
 # How long the server keeps a rendered public page. Changes made through the staff pages
 # show at once; changes made in the Django admin show after this long at most.
 PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=600)
+# Counts and report tables (consultations/aggregates.py) are kept until the data changes;
+# this bounds their age for changes made outside the site (bulk loads, raw SQL).
+AGGREGATE_CACHE_SECONDS = env.int("AGGREGATE_CACHE_SECONDS", default=900)
 # How long browsers and proxies may reuse a public page before asking again.
 PUBLIC_BOARD_MAX_AGE = env.int("PUBLIC_BOARD_MAX_AGE", default=300)
 

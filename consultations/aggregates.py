@@ -1,0 +1,78 @@
+"""Figures that need a scan of many rows, kept in the cache until the data changes.
+
+The dashboard's counts and the report's tables read every meeting, proposal and project of
+an area; at province scale that is seconds of work for numbers that change a few times an
+hour. They are computed once per scope, stored under a key that carries the *data version*
+and shown with the time they were computed ("统计于 09:12"), so staff know how fresh they are.
+
+Any save or delete of a record these figures read (the signals below, wired in
+``ConsultationsConfig.ready``) gives the data a new version, so the next page computes
+afresh: a figure is never older than the last change. ``AGGREGATE_CACHE_SECONDS`` bounds
+the age of figures for changes that bypass the signals (bulk loads, raw SQL).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+VERSION_KEY = "aggregates:version"
+VALUE_KEY = "aggregates:value"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Computed figures and when they were computed."""
+
+    value: object
+    computed_at: datetime
+
+
+def version():
+    """The data's current version; a fresh one when the cache holds none."""
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+        current = cache.get(VERSION_KEY) or uuid.uuid4().hex[:16]
+    return current
+
+
+def _bump():
+    cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+
+
+def data_changed(**_signal_kwargs):
+    """Figures computed before now are stale: bumped now, for the rest of this request, and
+    again at commit, so figures computed from the old rows in between are not kept."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def cached(name, scope, compute):
+    """``compute()``'s value for ``scope`` (a string naming what it covers: the user's area,
+    the filters), from the cache while the data has not changed since."""
+    key = f"{VALUE_KEY}:{name}:{version()}:{scope}"
+    stored = cache.get(key)
+    if stored is None:
+        stored = Figures(value=compute(), computed_at=timezone.now())
+        cache.set(key, stored, timeout=settings.AGGREGATE_CACHE_SECONDS)
+    return stored
+
+
+def watch(*models):
+    """Connect ``data_changed`` to every save and delete of ``models``."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    for model in models:
+        post_save.connect(data_changed, sender=model, dispatch_uid=f"aggregates-{model._meta}")
+        post_delete.connect(data_changed, sender=model, dispatch_uid=f"aggregates-d-{model._meta}")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                data_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"aggregates-m-{model._meta}-{field.name}",
+            )
