@@ -4,13 +4,12 @@ the filters of their lists."""
 import unicodedata
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from consultations.concurrency import VersionedFormMixin
-from consultations.forms.fields import AreaChoiceField, DateInput, scope_choices
+from consultations.forms.fields import AreaChoiceField, DateInput, scope_area_filter, scope_choices
 from organizations.models import (
     AreaLevel,
     Membership,
@@ -19,12 +18,6 @@ from organizations.models import (
     Person,
     PersonCategory,
 )
-
-
-def _as_id(value):
-    """A posted id as an int when it could be one, else None (never a database error)."""
-    value = str(value or "")
-    return int(value) if value.isdigit() and len(value) <= 18 else None
 
 
 class PersonForm(VersionedFormMixin, forms.ModelForm):
@@ -177,14 +170,9 @@ class _ListFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
-        # Hamlets would make the select long (filtering a village includes its hamlets); a
-        # hamlet's own page links here with its id, so the chosen hamlet stays a choice.
-        levels = Q(level__lte=AreaLevel.VILLAGE)
-        chosen = _as_id(self.data.get("area")) if self.is_bound else None
-        if chosen is not None:
-            levels |= Q(pk=chosen)
-        self.fields["area"].queryset = self.fields["area"].queryset.filter(levels)
+        # Filtering a village includes its hamlets, so the choices stop at villages; a
+        # hamlet's own page links here with its id, and the chosen hamlet stays a choice.
+        scope_area_filter(self, user, deepest=AreaLevel.VILLAGE)
 
     def filter(self, queryset):
         data = self.cleaned_data if self.is_valid() else {}

@@ -5,7 +5,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .fields import AreaChoiceField, DateInput, scope_choices
+from .fields import AreaChoiceField, DateInput, scope_area_filter
 
 
 class PeriodFilterForm(forms.Form):
@@ -18,7 +18,7 @@ class PeriodFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
+        scope_area_filter(self, user)
 
     @property
     def valid_data(self):

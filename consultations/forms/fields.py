@@ -4,13 +4,15 @@ from pathlib import PurePosixPath
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consultations import uploads
-from organizations.models import Area, Organization, Person
+from organizations.models import CODE_LENGTH, Area, AreaLevel, Organization, Person
+from organizations.scoping import sees_everything, user_area
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_UPLOAD_SUFFIXES = tuple(s for kind in uploads.ALL_KINDS for s in kind.suffixes)
@@ -64,6 +66,56 @@ def scope_choices(form, user, *, areas=(), organizations=(), people=()):
         )
     for name in people:
         form.fields[name].queryset = Person.objects.visible_to(user).order_by("area__code", "name")
+
+
+def _as_id(value):
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def _chosen_area(form, name, visible):
+    """The area the bound form names in ``name`` (by id or by the field's to_field_name), if
+    the user may see it; None otherwise (the field's own validation then reports it)."""
+    if not form.is_bound:
+        return None
+    key = form.fields[name].to_field_name or "pk"
+    raw = form.data.get(form.add_prefix(name))
+    value = _as_id(raw) if key == "pk" else (str(raw or "").strip() or None)
+    if value is None:
+        return None
+    return visible.filter(**{key: value}).only("pk", "code", "level").first()
+
+
+def _children_of(code):
+    """The areas one level under the area with this code (codes nest by prefix)."""
+    levels = {length: level for level, length in CODE_LENGTH.items()}
+    return Q(code__startswith=code, level=levels[len(code)] + 1)
+
+
+def scope_area_filter(form, user, name="area", *, deepest=AreaLevel.HAMLET):
+    """An area filter that stays short at any scale: a tree opened along one path.
+
+    A province holds tens of thousands of villages, far too many for one select. Offered
+    are the top of the user's scope (their own area and the areas right under it, or every
+    county for users who see everything) and, once an area is chosen, the areas above it,
+    the areas beside it and the areas right under it, down to ``deepest``. Choosing a town
+    and filtering opens its villages, so staff go down the tree one choice at a time, as on
+    the territory pages. A hundred-odd options at most, in one query on the indexed code,
+    plus one to find the chosen area.
+    """
+    visible = Area.objects.visible_to(user)
+    root = None if sees_everything(user) else user_area(user)
+    shown = Q(parent__isnull=True) if root is None else Q(pk=root.pk) | _children_of(root.code)
+    chosen = _chosen_area(form, name, visible)
+    if chosen is not None:
+        for length in sorted(set(CODE_LENGTH.values())):
+            if length <= len(chosen.code) and length < CODE_LENGTH[AreaLevel.HAMLET]:
+                shown |= Q(code=chosen.code[:length]) | _children_of(chosen.code[:length])
+        # The chosen area stays a choice even below ``deepest`` (a hamlet's page links here).
+        shown = (shown & Q(level__lte=deepest)) | Q(pk=chosen.pk)
+    else:
+        shown &= Q(level__lte=deepest)
+    form.fields[name].queryset = visible.filter(shown).order_by("code")
 
 
 def _upload_error(message, code, **params):

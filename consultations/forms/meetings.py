@@ -15,6 +15,7 @@ from consultations.models import (
     Meeting,
     MeetingFormat,
 )
+from organizations.models import AreaLevel
 
 from .fields import (
     UPLOAD_ACCEPT,
@@ -23,6 +24,7 @@ from .fields import (
     DateInput,
     DateTimeInput,
     SafeModelMultipleChoiceField,
+    scope_area_filter,
     scope_choices,
     validate_upload,
 )
@@ -151,9 +153,8 @@ class MeetingFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
-        # Hamlets would make the select long; filtering a village includes its hamlets.
-        self.fields["area"].queryset = self.fields["area"].queryset.filter(level__lte=3)
+        # Filtering a village includes its hamlets, so the choices stop at villages.
+        scope_area_filter(self, user, deepest=AreaLevel.VILLAGE)
 
     def filter(self, queryset):
         data = self.cleaned_data if self.is_valid() else {}

@@ -20,6 +20,7 @@ from consultations.models import (
     ProjectStatus,
     Proposal,
 )
+from organizations.models import AreaLevel
 
 from .fields import (
     PHOTO_ACCEPT,
@@ -27,6 +28,7 @@ from .fields import (
     AreaChoiceField,
     DateInput,
     SafeModelMultipleChoiceField,
+    scope_area_filter,
     scope_choices,
     validate_photo,
 )
@@ -307,9 +309,8 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
-        # Hamlets would make the select long; filtering a village includes its hamlets.
-        self.fields["area"].queryset = self.fields["area"].queryset.filter(level__lte=3)
+        # Filtering a village includes its hamlets, so the choices stop at villages.
+        scope_area_filter(self, user, deepest=AreaLevel.VILLAGE)
 
     def filter(self, queryset, *, today=None):
         data = self.cleaned_data if self.is_valid() else {}

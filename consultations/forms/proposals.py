@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Proposal, ProposalCategory, ProposalStatus
-from organizations.models import Organization, Person
+from organizations.models import AreaLevel, Organization, Person
 
-from .fields import AreaChoiceField, DateInput, DateTimeInput, scope_choices
+from .fields import AreaChoiceField, DateInput, DateTimeInput, scope_area_filter, scope_choices
 from .meetings import start_of_day
 
 # No village vote has more voters than this; a bigger number is a typing slip, and it also
@@ -303,9 +303,8 @@ class ProposalFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
-        # Hamlets would make the select long; filtering a village includes its hamlets.
-        self.fields["area"].queryset = self.fields["area"].queryset.filter(level__lte=3)
+        # Filtering a village includes its hamlets, so the choices stop at villages.
+        scope_area_filter(self, user, deepest=AreaLevel.VILLAGE)
 
     @property
     def valid_data(self):

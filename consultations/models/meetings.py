@@ -39,7 +39,7 @@ class MeetingQuerySet(InAreaQuerySet):
         return self.filter(starts_at__gte=start, starts_at__lt=end)
 
     def upcoming(self, now):
-        return self.filter(starts_at__gte=now).order_by("starts_at")
+        return self.filter(starts_at__gte=now).order_by("starts_at", "id")
 
 
 class Meeting(Timestamped):
@@ -115,7 +115,8 @@ class Meeting(Timestamped):
         ]
         indexes = [
             models.Index(fields=["area", "starts_at"], name="meeting_area_start_idx"),
-            models.Index(fields=["starts_at"], name="meeting_start_idx"),
+            # The list's default order; with the id, deep pages are read from the index alone.
+            models.Index(fields=["starts_at", "id"], name="meeting_start_idx"),
             models.Index(fields=["format", "starts_at"], name="meeting_format_start_idx"),
         ]
 
@@ -319,7 +320,8 @@ class Proposal(Timestamped):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "created_at"], name="proposal_status_created_idx"),
+            # A status's newest first (list filter, board columns), id breaking ties.
+            models.Index(fields=["status", "created_at", "id"], name="proposal_status_created_idx"),
             # The proposal list's default order, newest first.
             models.Index(fields=["-created_at", "-id"], name="proposal_created_idx"),
             models.Index(fields=["category"], name="proposal_category_idx"),

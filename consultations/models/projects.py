@@ -112,6 +112,8 @@ class Project(Timestamped):
         indexes = [
             models.Index(fields=["status", "planned_end"], name="project_status_end_idx"),
             models.Index(fields=["area", "status"], name="project_area_status_idx"),
+            # The project list's default order, newest first, and its deep pages.
+            models.Index(fields=["created_at", "id"], name="project_created_idx"),
         ]
 
     def __str__(self):

@@ -5,12 +5,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,9 +22,11 @@ from consultations.models import Attachment, Meeting
 from consultations.uploads import file_response
 from organizations.models import User
 from organizations.scoping import get_object_for_user_or_404
+from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
 CALENDAR_DAYS = 60
+CALENDAR_LIMIT = 200
 FEED_SALT = "wuhgong.meeting-feed"
 
 
@@ -33,7 +35,9 @@ def meeting_list(request):
     meetings = filters.filter(
         Meeting.objects.visible_to(request.user).select_related("area", "host_organization")
     )
-    page = Paginator(meetings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(meetings, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "consultations/meeting_list.html",
@@ -142,9 +146,29 @@ def meeting_calendar(request):
         .filter(starts_at__lt=now + timedelta(days=CALENDAR_DAYS))
         .select_related("area")
     )
+    # A county plans a few hundred meetings in two months, a province tens of thousands: the
+    # page shows the first CALENDAR_LIMIT and sends the rest to the list, filtered to the days.
+    shown = list(upcoming[: CALENDAR_LIMIT + 1])
+    more = len(shown) > CALENDAR_LIMIT
+    shown = shown[:CALENDAR_LIMIT]
     days = {}
-    for meeting in upcoming:
+    for meeting in shown:
         days.setdefault(timezone.localdate(meeting.starts_at), []).append(meeting)
+    today = timezone.localdate(now)
+    more_url = None
+    if more:
+        more_url = "?".join(
+            [
+                reverse("meeting_list"),
+                urlencode(
+                    {
+                        "start": timezone.localdate(shown[-1].starts_at).isoformat(),
+                        "end": (today + timedelta(days=CALENDAR_DAYS)).isoformat(),
+                        "sort": "starts_at",
+                    }
+                ),
+            ]
+        )
     token = signing.dumps(request.user.pk, salt=FEED_SALT)
     return render(
         request,
@@ -152,6 +176,8 @@ def meeting_calendar(request):
         {
             "days": sorted(days.items()),
             "calendar_days": CALENDAR_DAYS,
+            "calendar_limit": CALENDAR_LIMIT,
+            "more_url": more_url,
             "feed_url": request.build_absolute_uri(reverse("meeting_feed", args=[token])),
         },
     )

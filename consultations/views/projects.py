@@ -8,7 +8,6 @@ stewardship.py, evaluations.py and outcomes.py next to this module.
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import FloatField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Cast, NullIf, Round
@@ -41,6 +40,7 @@ from consultations.models import (
 )
 from consultations.uploads import file_response
 from organizations.scoping import get_object_for_user_or_404
+from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
 FUNDING_PREFIX = "funding"
@@ -58,7 +58,9 @@ def project_list(request):
     projects = filters.filter(
         Project.objects.visible_to(request.user).select_related("area"), today=today
     )
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(projects, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "consultations/project_list.html",

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from consultations import services
 from consultations.forms import proposals as forms
 from consultations.models import Meeting, Proposal, ProposalStatus
 from organizations.scoping import get_object_for_user_or_404
+from wuhgong.pagination import ListPaginator, count_cap_for
 
 S = ProposalStatus
 PAGE_SIZE = 25
@@ -250,7 +250,9 @@ def proposal_step(request, pk, step_name):
 def proposal_list(request):
     filters = forms.ProposalListFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(_with_related(Proposal.objects.visible_to(request.user)))
-    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(proposals, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "consultations/proposal_list.html",

@@ -1,9 +1,9 @@
 """Organization pages: host units, handling units, stewards and the bodies people belong to."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,6 +11,7 @@ from consultations.models import Meeting, Proposal
 from organizations.forms import OrganizationFilterForm, OrganizationForm
 from organizations.models import Membership, Organization
 from organizations.scoping import get_object_for_user_or_404
+from wuhgong.pagination import ListPaginator, count_cap_for
 
 from .common import RECENT_ROWS, area_from_query, in_scope_people, posted_data
 
@@ -22,9 +23,24 @@ def organization_list(request):
     organizations = filters.filter(
         Organization.objects.visible_to(request.user)
         .select_related("area__parent")
-        .annotate(member_count=Count("memberships", filter=Q(memberships__ended_on__isnull=True)))
+        # A correlated subquery rather than a join and GROUP BY: PostgreSQL then counts the
+        # members of the page's rows only, after the sort and the limit.
+        .annotate(
+            member_count=Coalesce(
+                Subquery(
+                    Membership.objects.filter(organization=OuterRef("pk"), ended_on__isnull=True)
+                    .order_by()
+                    .values("organization")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            )
+        )
     )
-    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(organizations, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
+        request.GET.get("page")
+    )
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(
         request,

@@ -5,7 +5,6 @@ area, lists show phones masked, and the full number appears only on the person's
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from consultations.models import Meeting, Proposal
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
 from organizations.models import Membership, Person
 from organizations.scoping import get_object_for_user_or_404
+from wuhgong.pagination import ListPaginator, count_cap_for
 
 from .common import RECENT_ROWS, area_from_query, in_scope_people, posted_data
 
@@ -26,7 +26,9 @@ PAGE_SIZE = 25
 def person_list(request):
     filters = PersonFilterForm(request.GET or None, user=request.user)
     people = filters.filter(Person.objects.visible_to(request.user).select_related("area__parent"))
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(people, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
+        request.GET.get("page")
+    )
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(
         request,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations.models import Attachment, Meeting, MeetingFormat
+from consultations.views import meetings as meeting_views
 from tests.factories import MeetingFactory, OrganizationFactory, PersonFactory, ProposalFactory
 from tests.upload_files import image_bytes
 
@@ -311,6 +312,25 @@ def test_calendar_lists_upcoming_meetings_only(client, village_committee, villag
     client.force_login(village_committee)
     body = client.get(reverse("meeting_calendar")).content.decode()
     assert "下周屋场会" in body and "上月屋场会" not in body
+
+
+def test_calendar_shows_a_bounded_number_and_links_to_the_rest(
+    client, village_committee, village, monkeypatch
+):
+    monkeypatch.setattr(meeting_views, "CALENDAR_LIMIT", 3)
+    soon = timezone.now() + dt.timedelta(days=1)
+    for n in range(5):
+        MeetingFactory(area=village, title=f"第{n}场夜话", starts_at=soon + dt.timedelta(days=n))
+    client.force_login(village_committee)
+    response = client.get(reverse("meeting_calendar"))
+    body = response.content.decode()
+    assert [f"第{n}场夜话" in body for n in range(5)] == [True, True, True, False, False]
+    more = response.context["more_url"]
+    assert more.startswith(reverse("meeting_list") + "?")
+    # The list, from the last day shown, holds the meetings the calendar left out.
+    listed = client.get(more).content.decode()
+    assert "第3场夜话" in listed and "第4场夜话" in listed
+    assert "See the rest in the meeting list" in body
 
 
 def test_ics_feed_is_valid_and_scoped(client, village_committee, village, other_village):

@@ -1,0 +1,90 @@
+"""ListPaginator: a capped count, an estimate past the cap, deep pages by deferred join."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from consultations.models import Meeting
+from wuhgong import pagination
+from wuhgong.pagination import ListPaginator
+
+from .factories import MeetingFactory
+
+
+@pytest.fixture
+def meetings(village):
+    return MeetingFactory.create_batch(12, area=village)
+
+
+def _ordered():
+    return Meeting.objects.select_related("area").order_by("-starts_at", "-id")
+
+
+@pytest.mark.django_db
+def test_counts_exactly_under_the_cap(meetings):
+    paginator = ListPaginator(_ordered(), 5)
+    assert paginator.count == 12
+    assert paginator.num_pages == 3
+    assert paginator.estimated is False
+
+
+@pytest.mark.django_db
+def test_past_the_cap_the_count_is_estimated_on_postgresql_and_exact_elsewhere(
+    meetings, monkeypatch
+):
+    paginator = ListPaginator(_ordered(), 5, count_cap=10)
+    with CaptureQueriesContext(connection) as queries:
+        count = paginator.count
+    if connection.vendor == "postgresql":
+        assert paginator.estimated is True
+        # Never fewer than the rows already counted up to the cap.
+        assert count >= 11
+        assert "EXPLAIN" in queries[1]["sql"].upper()
+    else:
+        assert paginator.estimated is False
+        assert count == 12
+    # Whatever the database, the first count stops at the cap instead of counting all rows.
+    assert "LIMIT 11" in queries[0]["sql"].upper()
+
+
+@pytest.mark.django_db
+def test_deep_pages_hold_the_same_rows_in_the_same_order(meetings, monkeypatch):
+    expected = list(_ordered().values_list("pk", flat=True))
+    monkeypatch.setattr(pagination, "DEEP_OFFSET", 5)
+    paginator = ListPaginator(_ordered(), 5)
+    assert paginator.num_pages == 3
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            page = list(paginator.page(number).object_list)
+            # Rows and their areas in one query (select_related kept).
+            assert all(m.area.name for m in page)
+        rows = [m.pk for m in page]
+        assert rows == expected[(number - 1) * 5 : number * 5]
+        if number > 1:
+            assert " IN (SELECT" in queries[0]["sql"].upper()
+        assert len(queries) == 1
+
+
+@pytest.mark.django_db
+def test_list_page_says_when_the_count_is_approximate(client, county_staff, meetings, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 10)
+    client.force_login(county_staff)
+    response = client.get("/meetings/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    if connection.vendor == "postgresql":
+        assert "（约数）" in body
+    else:
+        assert "12" in body and "（约数）" not in body
+
+
+@pytest.mark.django_db
+def test_a_text_search_stops_counting_sooner(client, county_staff, meetings, monkeypatch):
+    monkeypatch.setattr(pagination, "TEXT_COUNT_CAP", 7)
+    client.force_login(county_staff)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/meetings/", {"q": "会"})
+    counts = [q["sql"] for q in queries if "COUNT(*)" in q["sql"].upper()]
+    # 12 matches: past the cap, PostgreSQL estimates and SQLite counts them all.
+    assert "LIMIT 8" in counts[0].upper()
+    assert len(counts) == (1 if connection.vendor == "postgresql" else 2)
