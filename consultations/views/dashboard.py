@@ -5,20 +5,77 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consultations import aggregates
 from consultations.models import Evaluation, Meeting, Outcome, Project, ProjectStatus, Proposal
 from consultations.models.stewardship import Stewardship
+from organizations.scoping import sees_everything
 
 ATTENTION_ROWS = 8
 
 
-def _attention(title, queryset, link_name, fix):
-    """One list of things to fix: the first rows and how many there are in all."""
+ATTENTION = [
+    # key, title, link, fix
+    (
+        "awaiting_decision",
+        _("Proposals waiting for a decision"),
+        "matter_detail",
+        _("Record the decision"),
+    ),
+    (
+        "referral_overdue",
+        _("Referrals past their due date without a reply"),
+        "matter_detail",
+        _("Record the reply"),
+    ),
+    (
+        "project_overdue",
+        _("Projects past their planned end"),
+        "project_detail",
+        _("Update progress"),
+    ),
+    (
+        "without_evaluation",
+        _("Completed projects without an evaluation"),
+        "project_detail",
+        _("Enter the evaluation"),
+    ),
+    (
+        "without_outcome",
+        _("Evaluated projects without a published outcome"),
+        "project_detail",
+        _("Publish the outcome"),
+    ),
+]
+
+
+def _figures(user, today):
+    """Every number and attention row of the page: 19 queries over the user's whole area,
+    which at province scale take seconds, so the result is kept (consultations/aggregates)."""
+    proposals = Proposal.objects.visible_to(user)
+    projects = Project.objects.visible_to(user)
+    proposal_rows = proposals.select_related("meeting__area")
+    project_rows = projects.select_related("area")
+    attention = {
+        "awaiting_decision": proposal_rows.awaiting_decision().order_by("created_at"),
+        "referral_overdue": proposal_rows.referral_overdue(today).order_by("referral_due_on"),
+        "project_overdue": project_rows.overdue(today).order_by("planned_end"),
+        "without_evaluation": project_rows.completed_without_evaluation().order_by("actual_end"),
+        "without_outcome": project_rows.evaluated_without_published_outcome().order_by(
+            "actual_end"
+        ),
+    }
     return {
-        "title": title,
-        "fix": fix,
-        "link_name": link_name,
-        "rows": list(queryset[:ATTENTION_ROWS]),
-        "count": queryset.count(),
+        "meetings": Meeting.objects.visible_to(user).count(),
+        "proposals": proposals.count(),
+        "in_progress": projects.filter(status=ProjectStatus.IN_PROGRESS).count(),
+        "completed": projects.filter(status=ProjectStatus.COMPLETED).count(),
+        "stewardships": Stewardship.objects.visible_to(user).count(),
+        "evaluations": Evaluation.objects.visible_to(user).count(),
+        "published": Outcome.objects.visible_to(user).published().count(),
+        "attention": {
+            key: (list(queryset[:ATTENTION_ROWS]), queryset.count())
+            for key, queryset in attention.items()
+        },
     }
 
 
@@ -30,77 +87,42 @@ def dashboard(request):
     if not user.is_authenticated:
         return redirect("public_index")
     today = timezone.localdate()
-    proposals = Proposal.objects.visible_to(user)
-    projects = Project.objects.visible_to(user)
+    scope = "all" if sees_everything(user) else f"area-{user.area_id}"
+    figures = aggregates.cached("dashboard", f"{scope}:{today}", lambda: _figures(user, today))
+    n = figures.value
     stages = [
         {
             "name": _("Decide together"),
-            "figures": [
-                (_("Meetings"), Meeting.objects.visible_to(user).count()),
-                (_("Proposals"), proposals.count()),
-            ],
+            "figures": [(_("Meetings"), n["meetings"]), (_("Proposals"), n["proposals"])],
         },
         {
             "name": _("Build together"),
             "figures": [
-                (
-                    _("Projects in progress"),
-                    projects.filter(status=ProjectStatus.IN_PROGRESS).count(),
-                ),
-                (_("Projects completed"), projects.filter(status=ProjectStatus.COMPLETED).count()),
+                (_("Projects in progress"), n["in_progress"]),
+                (_("Projects completed"), n["completed"]),
             ],
         },
-        {
-            "name": _("Manage together"),
-            "figures": [(_("Stewardships"), Stewardship.objects.visible_to(user).count())],
-        },
-        {
-            "name": _("Evaluate together"),
-            "figures": [(_("Evaluations"), Evaluation.objects.visible_to(user).count())],
-        },
-        {
-            "name": _("Share the outcome"),
-            "figures": [
-                (_("Outcomes published"), Outcome.objects.visible_to(user).published().count())
-            ],
-        },
+        {"name": _("Manage together"), "figures": [(_("Stewardships"), n["stewardships"])]},
+        {"name": _("Evaluate together"), "figures": [(_("Evaluations"), n["evaluations"])]},
+        {"name": _("Share the outcome"), "figures": [(_("Outcomes published"), n["published"])]},
     ]
-    proposal_rows = proposals.select_related("meeting__area")
-    project_rows = projects.select_related("area")
     attention = [
-        _attention(
-            _("Proposals waiting for a decision"),
-            proposal_rows.awaiting_decision().order_by("created_at"),
-            "matter_detail",
-            _("Record the decision"),
-        ),
-        _attention(
-            _("Referrals past their due date without a reply"),
-            proposal_rows.referral_overdue(today).order_by("referral_due_on"),
-            "matter_detail",
-            _("Record the reply"),
-        ),
-        _attention(
-            _("Projects past their planned end"),
-            project_rows.overdue(today).order_by("planned_end"),
-            "project_detail",
-            _("Update progress"),
-        ),
-        _attention(
-            _("Completed projects without an evaluation"),
-            project_rows.completed_without_evaluation().order_by("actual_end"),
-            "project_detail",
-            _("Enter the evaluation"),
-        ),
-        _attention(
-            _("Evaluated projects without a published outcome"),
-            project_rows.evaluated_without_published_outcome().order_by("actual_end"),
-            "project_detail",
-            _("Publish the outcome"),
-        ),
+        {
+            "title": title,
+            "fix": fix,
+            "link_name": link_name,
+            "rows": n["attention"][key][0],
+            "count": n["attention"][key][1],
+        }
+        for key, title, link_name, fix in ATTENTION
     ]
     return render(
         request,
         "consultations/dashboard.html",
-        {"stages": stages, "attention": attention, "today": today},
+        {
+            "stages": stages,
+            "attention": attention,
+            "today": today,
+            "computed_at": figures.computed_at,
+        },
     )

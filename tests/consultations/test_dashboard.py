@@ -113,3 +113,39 @@ def test_dashboard_queries_do_not_grow_with_rows(client, county_staff, village):
     build_matters(village, 10)
     # session, user, area; 7 stage counts; 5 attention lists × (rows + count)
     assert queries() == small
+
+
+def _dashboard_queries(client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    return response, len(ctx.captured_queries)
+
+
+def test_figures_are_kept_until_the_data_change_and_say_when_computed(
+    client, county_staff, village
+):
+    build_matters(village, 2)
+    client.force_login(county_staff)
+    first, computing = _dashboard_queries(client)
+    again, cached = _dashboard_queries(client)
+    # session, user and the user's area only: the counts and lists come from the cache.
+    assert cached == 3 < computing
+    assert again.context["stages"] == first.context["stages"]
+    assert "Computed at" in again.content.decode()
+    assert again.context["computed_at"] == first.context["computed_at"]
+
+    MeetingFactory(area=village)
+    after, recomputed = _dashboard_queries(client)
+    assert recomputed == computing
+    assert dict(after.context["stages"][0]["figures"])["Meetings"] == 3
+
+
+def test_cached_figures_are_not_shared_between_areas(
+    client, village_committee, other_town_staff, village
+):
+    MeetingFactory.create_batch(2, area=village)
+    client.force_login(village_committee)
+    assert dict(client.get(reverse("dashboard")).context["stages"][0]["figures"])["Meetings"] == 2
+    client.force_login(other_town_staff)
+    assert dict(client.get(reverse("dashboard")).context["stages"][0]["figures"])["Meetings"] == 0
