@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from consultations import services
+from consultations import aggregates, services
 from consultations.forms import proposals as forms
 from consultations.models import Meeting, Proposal, ProposalStatus
-from organizations.scoping import get_object_for_user_or_404
+from organizations.scoping import get_object_for_user_or_404, sees_everything
 from wuhgong.pagination import ListPaginator, count_cap_for
 
 S = ProposalStatus
@@ -265,43 +264,56 @@ def proposal_list(request):
     )
 
 
-def proposal_board(request):
-    """Proposals by status, one column each: how many, and the most recent few.
-
-    Two queries whatever the number of rows: the counts, and the newest ``BOARD_ITEMS`` of
-    every status at once, ranked per status by a window function.
-    """
-    filters = forms.ProposalFilterForm(request.GET or None, user=request.user)
-    proposals = filters.filter(Proposal.objects.visible_to(request.user))
+def _board(proposals):
+    """Each column's count and its newest ``BOARD_ITEMS``, in one query per column that an
+    index on (status, created_at, id) answers without reading the other statuses."""
     counts = dict(
         proposals.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    recent = (
-        _with_related(proposals)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("status")],
-                order_by=[F("created_at").desc(), F("pk").desc()],
-            )
+    items = {
+        status: list(
+            _with_related(proposals.filter(status=status)).order_by("-created_at", "-id")[
+                :BOARD_ITEMS
+            ]
         )
-        .filter(rank__lte=BOARD_ITEMS)
-        .order_by("status", "rank")
-    )
-    items = {status: [] for status in BOARD_COLUMNS}
-    for proposal in recent:
-        proposal.actions = proposal_actions(proposal)
-        items[proposal.status].append(proposal)
-    columns = [
-        {
-            "status": status,
-            "label": status.label,
-            "count": counts.get(status, 0),
-            "items": items[status],
-            "more": counts.get(status, 0) > len(items[status]),
-        }
         for status in BOARD_COLUMNS
-    ]
+    }
+    return counts, items
+
+
+def proposal_board(request):
+    """Proposals by status, one column each: how many, and the most recent few.
+
+    The same queries whatever the number of rows: the counts by status, and the newest
+    ``BOARD_ITEMS`` of each status. Counting a province's proposals takes seconds, so both are
+    kept per scope and filters until the data change (consultations/aggregates).
+    """
+    filters = forms.ProposalFilterForm(request.GET or None, user=request.user)
+    proposals = filters.filter(Proposal.objects.visible_to(request.user))
+    scope = "all" if sees_everything(request.user) else f"area-{request.user.area_id}"
+    chosen = sorted(
+        (name, str(getattr(value, "pk", value)))
+        for name, value in filters.valid_data.items()
+        if value not in (None, "")
+    )
+    board = aggregates.cached(
+        "proposal-board", f"{scope}:{BOARD_ITEMS}:{chosen!r}", lambda: _board(proposals)
+    )
+    counts, items = board.value
+    columns = []
+    for status in BOARD_COLUMNS:
+        column_items = items[status]
+        for proposal in column_items:
+            proposal.actions = proposal_actions(proposal)
+        columns.append(
+            {
+                "status": status,
+                "label": status.label,
+                "count": counts.get(status, 0),
+                "items": column_items,
+                "more": counts.get(status, 0) > len(column_items),
+            }
+        )
     return render(
         request,
         "consultations/proposal_board.html",
@@ -310,6 +322,7 @@ def proposal_board(request):
             "columns": columns,
             "board_items": BOARD_ITEMS,
             "today": timezone.localdate(),
+            "computed_at": board.computed_at,
         },
     )
 

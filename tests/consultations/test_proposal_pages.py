@@ -280,10 +280,25 @@ def test_board_query_count_does_not_grow_with_rows(signed_in, proposal_in):
     for _ in range(10):
         for stage in [S.RAISED, S.DELIBERATING, S.ADOPTED, S.REJECTED, S.REFERRED]:
             proposal_in(stage)
-    # session, user, the user's area (page header), counts by status, the newest of every
-    # status (ranked by a window function, with meeting, area, proposer and handling unit
-    # joined), the areas of the filter's select
-    assert count_queries(signed_in, url) == few == 6
+    # session, user, the user's area (page header), counts by status, the newest of each of
+    # the 5 statuses (with meeting, area, proposer and handling unit joined), the areas of the
+    # filter's select
+    assert count_queries(signed_in, url) == few == 10
+    # Unchanged data: the counts and columns come from the cache.
+    assert count_queries(signed_in, url) == 4
+
+
+def test_board_figures_follow_changes_and_filters(signed_in, proposal_in):
+    url = reverse("proposal_board")
+    proposal_in(S.RAISED, title="提议甲")
+    assert signed_in.get(url).context["columns"][0]["count"] == 1
+    proposal_in(S.RAISED, title="提议乙")
+    response = signed_in.get(url)
+    assert response.context["columns"][0]["count"] == 2
+    assert "Computed at" in response.content.decode()
+    # Another filter is another board, not the cached one.
+    other = signed_in.get(url, {"category": ProposalCategory.WATER})
+    assert other.context["columns"][0]["count"] == 0
 
 
 # --- raising a proposal -----------------------------------------------------------------------
