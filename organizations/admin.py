@@ -2,42 +2,71 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wuhgong.admin import ModelAdmin, TabularInline, WuhgongAdminMixin
 
-from .models import Area, AreaLevel, Highlight, Membership, Organization, Person, User
+from .models import CODE_LENGTH, Area, AreaLevel, Highlight, Membership, Organization, Person, User
+from .scoping import user_area
 
 
-class TownFilter(admin.SimpleListFilter):
-    """Rows in one town and everything under it.
+class AreaFilter(admin.SimpleListFilter):
+    """Rows in one area and everything under it, chosen one level at a time.
 
-    A county has a handful of towns but thousands of villages and hamlets: towns are the
-    finest level a sidebar list can hold. Finer places are found with the search box.
+    A province has about 100 counties, 1,200 towns and 25,000 villages: no sidebar can list
+    them. The filter lists the children of the chosen area, under the areas above it (to
+    climb back up), indented by level: the counties, or the towns when there is one county
+    or the user works in one; then a town's villages, a village's hamlets. At most a few
+    dozen links, in one or two small queries; a place is also found with the search box.
     """
 
-    title = _("town")
-    parameter_name = "town"
+    title = _("area")
+    parameter_name = "area"
 
     def lookups(self, request, model_admin):
-        towns = Area.objects.of_level(AreaLevel.TOWN).visible_to(request.user).only("code", "name")
-        self.towns = {town.code: town for town in towns}
-        return [(code, town.name) for code, town in self.towns.items()]
+        self.chosen = None
+        areas = Area.objects.visible_to(request.user).only("code", "name", "level", "parent_id")
+        code = self.value()
+        shown = []
+        if code:
+            # The chosen area, the areas above it and the areas right under it, in one query.
+            level_of = {length: level for level, length in CODE_LENGTH.items()}
+            prefixes = [code[:n] for n in sorted(level_of) if n <= len(code)]
+            below = [level_of[n] for n in sorted(level_of) if n > len(code)][:1]
+            children = Q(code__startswith=code, level__in=below)
+            shown = list(areas.filter(Q(code__in=prefixes) | children))
+            self.chosen = next((area for area in shown if area.code == code), None)
+        if self.chosen is None:
+            shown = self._top(request, areas)
+        top = min((area.level for area in shown), default=0)
+        return [(area.code, "\u3000" * (area.level - top) + area.name) for area in shown]
+
+    def _top(self, request, areas):
+        """What to choose from when nothing (or nothing visible) is chosen: the areas right
+        under the user's own, or the counties (a single county's towns)."""
+        own = user_area(request.user)
+        if own is None:
+            counties = list(areas.of_level(AreaLevel.COUNTY))
+            if len(counties) != 1:
+                return counties
+            own = counties[0]
+            return [own, *areas.filter(parent=own)]
+        return list(areas.filter(parent=own))
 
     def queryset(self, request, queryset):
-        town = self.towns.get(self.value())
-        if town is None:
+        if self.chosen is None:
             return queryset
         if hasattr(queryset, "within"):
-            return queryset.within(town)
-        return queryset.filter(area__code__startswith=town.code)
+            return queryset.within(self.chosen)
+        return queryset.filter(area__code__startswith=self.chosen.code)
 
 
 @admin.register(Area)
 class AreaAdmin(ModelAdmin):
     list_display = ("name", "code", "level", "parent")
     list_select_related = ("parent",)
-    list_filter = ("level", TownFilter)
+    list_filter = ("level", AreaFilter)
     search_fields = ("name", "^code")
     autocomplete_fields = ("parent",)
     fields = ("code", "name", "level", "parent", "full_name")
@@ -67,10 +96,9 @@ class OrganizationMembershipInline(PersonMembershipInline):
 class OrganizationAdmin(ModelAdmin):
     list_display = ("name", "kind", "area", "founded_on")
     list_select_related = ("area",)
-    list_filter = ("kind", "area__level", TownFilter)
+    list_filter = ("kind", "founded_on", "area__level", AreaFilter)
     search_fields = ("name", "area__name")
     autocomplete_fields = ("area",)
-    date_hierarchy = "founded_on"
     inlines = [OrganizationMembershipInline]
 
 
@@ -79,7 +107,7 @@ class PersonAdmin(ModelAdmin):
     # Personal data (PIPL): the list shows a masked phone; the full number only on the form.
     list_display = ("name", "category", "area", "phone_masked")
     list_select_related = ("area",)
-    list_filter = ("category", "area__level", TownFilter)
+    list_filter = ("category", "area__level", AreaFilter)
     search_fields = ("name", "area__name")
     autocomplete_fields = ("area",)
     inlines = [PersonMembershipInline]
@@ -93,10 +121,9 @@ class PersonAdmin(ModelAdmin):
 class MembershipAdmin(ModelAdmin):
     list_display = ("person", "organization", "role", "started_on", "ended_on")
     list_select_related = ("person", "organization")
-    list_filter = ("organization__kind", "person__category", "started_on", TownFilter)
+    list_filter = ("organization__kind", "person__category", "started_on", AreaFilter)
     search_fields = ("person__name", "organization__name", "role")
     autocomplete_fields = ("person", "organization")
-    date_hierarchy = "started_on"
 
     def get_queryset(self, request):
         # Membership.__str__ names the person and the organization (form title, messages).
@@ -107,7 +134,7 @@ class MembershipAdmin(ModelAdmin):
 class HighlightAdmin(ModelAdmin):
     list_display = ("title", "area", "area_level")
     list_select_related = ("area",)
-    list_filter = ("area__level", TownFilter)
+    list_filter = ("area__level", AreaFilter)
     search_fields = ("title", "area__name", "description")
     autocomplete_fields = ("area",)
 
@@ -135,7 +162,7 @@ class UserAdmin(WuhgongAdminMixin, DjangoUserAdmin):
     )
     list_display = (*DjangoUserAdmin.list_display, "area")
     list_select_related = ("area",)
-    list_filter = (*DjangoUserAdmin.list_filter, "area__level", TownFilter)
+    list_filter = (*DjangoUserAdmin.list_filter, "area__level", AreaFilter)
     search_fields = (*DjangoUserAdmin.search_fields, "area__name")
     autocomplete_fields = ("area",)
 

@@ -259,8 +259,8 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, case):
     for _ in range(3):
         case.make()
     admin_client.get(path)  # warm the per-process caches (content types, sites)
-    # session, user, count, full count, rows, then the sidebar: the town filter and the
-    # date hierarchy's years; the exact number differs per model, but it is fixed.
+    # session, user, count, rows, then the sidebar's area filter; the exact number differs
+    # per model, but it is fixed.
     few = count_queries(admin_client, path)
     for _ in range(27):
         case.make()
@@ -290,10 +290,12 @@ def test_meeting_list_queries_by_name(admin_client, django_assert_num_queries):
         make_meeting()
     path = url(Meeting, "changelist")
     admin_client.get(path)
-    # 1 session, 2 user, 3 towns for the town filter, 4 count of rows, 5 count without
-    # filters, 6 the page of meetings joined with area and host organization,
-    # 7 first and last date and 8 the days for the date hierarchy.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the counties and 4 the one county's towns for the area filter,
+    # 5 the count of rows, 6 the page of meetings joined with area and host organization.
+    # PostgreSQL first asks the catalogue for the table's estimated size (an unfiltered list
+    # of a big table shows that instead of counting), then counts at most 10,001 rows.
+    # No count of the unfiltered table beside it, no date hierarchy (two scans of the table).
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 6):
         admin_client.get(path)
 
 
@@ -502,7 +504,7 @@ def test_town_filter_keeps_rows_of_that_town(admin_client, village, other_town):
     here = MeetingFactory(area=village, title="高铁岭镇的会")
     MeetingFactory(area=VillageFactory(parent=other_town), title="官桥镇的会")
 
-    response = admin_client.get(url(Meeting, "changelist"), {"town": village.parent.code})
+    response = admin_client.get(url(Meeting, "changelist"), {"area": village.parent.code})
 
     assert list(response.context["cl"].result_list) == [here]
 
@@ -513,7 +515,7 @@ def test_area_filters_list_towns_not_every_village(admin_client, town):
     response = admin_client.get(url(Meeting, "changelist"))
 
     choices = [
-        choice["display"]
+        str(choice["display"]).strip()  # indented by level with ideographic spaces
         for spec in response.context["cl"].filter_specs
         for choice in spec.choices(response.context["cl"])
     ]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation
 from consultations.resources import EvaluationResource
-from organizations.admin import TownFilter
+from organizations.admin import AreaFilter
 from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
@@ -31,9 +31,8 @@ class EvaluationAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         "score",
     )
     list_select_related = ("project", "meeting", "proposal")
-    list_filter = ("evaluator", "evaluated_on", TownFilter)
+    list_filter = ("evaluator", "evaluated_on", AreaFilter)
     search_fields = ("project__title", "meeting__title", "proposal__title", "comments")
-    date_hierarchy = "evaluated_on"
     autocomplete_fields = ("project", "meeting", "proposal")
     readonly_fields = ("satisfaction_rate", *RECORD_FIELDS)
     fieldsets = (

@@ -13,7 +13,7 @@ from consultations.models import (
     ProposalStatusChange,
 )
 from consultations.resources import MeetingResource, ProposalResource
-from organizations.admin import TownFilter
+from organizations.admin import AreaFilter
 from wuhgong.admin import (
     ModelAdmin,
     PreloadedRelationsForm,
@@ -59,9 +59,8 @@ class MeetingAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         "summary_is_public",
     )
     list_select_related = ("area", "host_organization")
-    list_filter = ("format", "starts_at", "summary_is_public", "area__level", TownFilter)
+    list_filter = ("format", "starts_at", "summary_is_public", "area__level", AreaFilter)
     search_fields = ("title", "place", "area__name", "agenda")
-    date_hierarchy = "starts_at"
     autocomplete_fields = ("area", "host_organization", "moderator", "attending_organizations")
     readonly_fields = RECORD_FIELDS
     fieldsets = (
@@ -91,9 +90,8 @@ class MeetingAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
 class AttachmentAdmin(ModelAdmin):
     list_display = ("__str__", "kind", "meeting", "uploaded_at", "uploaded_by")
     list_select_related = ("meeting", "uploaded_by")
-    list_filter = ("kind", "uploaded_at", TownFilter)
+    list_filter = ("kind", "uploaded_at", AreaFilter)
     search_fields = ("caption", "meeting__title")
-    date_hierarchy = "uploaded_at"
     autocomplete_fields = ("meeting",)
     readonly_fields = ("uploaded_by", "uploaded_at")
     formfield_overrides = UPLOAD_CHECKS
@@ -141,10 +139,9 @@ class ProposalAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         "meeting__format",
         "created_at",
         ("project", admin.EmptyFieldListFilter),
-        TownFilter,
+        AreaFilter,
     )
     search_fields = ("title", "description", "meeting__title", "meeting__area__name")
-    date_hierarchy = "created_at"
     autocomplete_fields = ("meeting", "raised_by", "referred_to", "project")
     readonly_fields = ("status", *RECORD_FIELDS)
     actions = ["start_deliberation"]
@@ -241,9 +238,8 @@ class ProposalStatusChangeAdmin(ModelAdmin):
 
     list_display = ("proposal", "from_status", "to_status", "changed_at", "changed_by")
     list_select_related = ("proposal", "changed_by")
-    list_filter = ("to_status", "changed_at", TownFilter)
+    list_filter = ("to_status", "changed_at", AreaFilter)
     search_fields = ("proposal__title", "note")
-    date_hierarchy = "changed_at"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 from consultations import services
 from consultations.models import Outcome
 from consultations.resources import OutcomeResource
-from organizations.admin import TownFilter
+from organizations.admin import AreaFilter
 from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, run_service_on_each
@@ -28,9 +28,8 @@ class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         "disclosed_on",
     )
     list_select_related = ("project", "project__area")
-    list_filter = ("is_published", "disclosed_on", TownFilter)
+    list_filter = ("is_published", "disclosed_on", AreaFilter)
     search_fields = ("title", "summary", "project__title")
-    date_hierarchy = "disclosed_on"
     autocomplete_fields = ("project",)
     readonly_fields = RECORD_FIELDS
     fieldsets = (

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation, FundingLine, Project, ProjectUpdate, Proposal
 from consultations.resources import ProjectResource
-from organizations.admin import TownFilter
+from organizations.admin import AreaFilter
 from wuhgong.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
 
 from .base import PHOTO_CHECKS, RECORD_FIELDS, RECORD_FIELDSET
@@ -79,9 +79,8 @@ class ProjectAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         "planned_end",
     )
     list_select_related = ("area", "lead_organization")
-    list_filter = ("status", "planned_end", "area__level", TownFilter)
+    list_filter = ("status", "planned_start", "planned_end", "area__level", AreaFilter)
     search_fields = ("title", "description", "area__name")
-    date_hierarchy = "planned_start"
     autocomplete_fields = ("area", "lead_organization")
     readonly_fields = RECORD_FIELDS
     fieldsets = (
@@ -111,7 +110,7 @@ class ProjectAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
 class FundingLineAdmin(HistoryAdmin, ModelAdmin):
     list_display = ("project", "source", "planned", "received", "unit")
     list_select_related = ("project",)
-    list_filter = ("source", TownFilter)
+    list_filter = ("source", AreaFilter)
     search_fields = ("project__title", "note")
     autocomplete_fields = ("project",)
 
@@ -128,9 +127,8 @@ class FundingLineAdmin(HistoryAdmin, ModelAdmin):
 class ProjectUpdateAdmin(ModelAdmin):
     list_display = ("project", "reported_on", "progress", "recorded_by")
     list_select_related = ("project", "recorded_by")
-    list_filter = ("reported_on", TownFilter)
+    list_filter = ("reported_on", AreaFilter)
     search_fields = ("project__title", "description")
-    date_hierarchy = "reported_on"
     autocomplete_fields = ("project",)
     readonly_fields = ("recorded_by", "recorded_at")
     formfield_overrides = PHOTO_CHECKS

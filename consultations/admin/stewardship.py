@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from consultations.models import Stewardship, StewardshipLog
-from organizations.admin import TownFilter
+from organizations.admin import AreaFilter
 from wuhgong.admin import ModelAdmin, TabularInline
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
@@ -23,9 +23,8 @@ class StewardshipLogInline(TabularInline):
 class StewardshipAdmin(HistoryAdmin, ModelAdmin):
     list_display = ("project", "organization", "person", "rules_kind", "started_on", "ended_on")
     list_select_related = ("project", "organization", "person")
-    list_filter = ("rules_kind", "started_on", TownFilter)
+    list_filter = ("rules_kind", "started_on", AreaFilter)
     search_fields = ("project__title", "organization__name", "person__name", "duties")
-    date_hierarchy = "started_on"
     autocomplete_fields = ("project", "organization", "person")
     readonly_fields = RECORD_FIELDS
     fieldsets = (
@@ -61,8 +60,7 @@ class StewardshipLogAdmin(ModelAdmin):
         "stewardship__person",
         "recorded_by",
     )
-    list_filter = ("kind", "issue_found", "logged_on", TownFilter)
+    list_filter = ("kind", "issue_found", "logged_on", AreaFilter)
     search_fields = ("note", "action_taken", "stewardship__project__title")
-    date_hierarchy = "logged_on"
     autocomplete_fields = ("stewardship",)
     readonly_fields = ("recorded_by",)

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Target, TargetMetric
-from organizations.admin import TownFilter
+from organizations.admin import AreaFilter
 from organizations.models import AreaLevel
 from wuhgong.admin import ModelAdmin, PreloadedRelationsForm
 
@@ -51,7 +51,7 @@ class TargetAdmin(ModelAdmin):
         "report_link",
     )
     list_select_related = ("area",)
-    list_filter = ("metric", "meeting_format", "area__level", TownFilter, "period_start")
+    list_filter = ("metric", "meeting_format", "area__level", AreaFilter, "period_start")
     search_fields = ("area__name", "^area__code", "note")
     autocomplete_fields = ("area",)
     date_hierarchy = "period_start"
