@@ -1,10 +1,11 @@
 """Territory pages: county → town → village → hamlet, each with its people and recent work."""
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
+from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from consultations import aggregates
 from consultations.models import Meeting, Proposal
 from organizations.models import (
     Area,
@@ -25,26 +26,45 @@ CHILDREN_HEADING = {
 }
 
 
-def _count_within(queryset, code_lookup):
-    """A subquery counting the rows of ``queryset`` in the outer area's subtree.
+def _counts_by_child(queryset, code_lookup, length):
+    """Rows of ``queryset`` per area code cut to ``length`` digits: one GROUP BY query gives
+    every child's subtree count at once."""
+    return dict(
+        queryset.order_by()
+        .annotate(prefix=Substr(code_lookup, 1, length))
+        .values_list("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+    )
 
-    One correlated COUNT per area row, so a list of areas with counts stays one query.
+
+def with_counts(areas, *, parent=None):
+    """The areas (all of one level, under ``parent`` or the top level) with the meetings and
+    proposals held anywhere in their subtrees, as ``meeting_count`` and ``proposal_count``.
+
+    Counting a province's meetings takes seconds, so the counts are kept per parent area
+    until the data change (consultations/aggregates); they are the same for every user who
+    may open the parent, whose scope covers its whole subtree.
     """
-    rows = (
-        queryset.filter(**{f"{code_lookup}__startswith": OuterRef("code")})
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def with_counts(areas, user):
-    """Areas annotated with the meetings and proposals held anywhere in their subtree."""
-    return areas.select_related("highlight").annotate(
-        meeting_count=_count_within(Meeting.objects.visible_to(user), "area__code"),
-        proposal_count=_count_within(Proposal.objects.visible_to(user), "meeting__area__code"),
-    )
+    areas = list(areas.select_related("highlight"))
+    if not areas:
+        return areas
+    length = len(areas[0].code)
+    meetings, proposals = Meeting.objects.all(), Proposal.objects.all()
+    if parent is not None:
+        meetings, proposals = meetings.within(parent), proposals.within(parent)
+    counts = aggregates.cached(
+        "area-children",
+        parent.code if parent is not None else "top",
+        lambda: (
+            _counts_by_child(meetings, "area__code", length),
+            _counts_by_child(proposals, "meeting__area__code", length),
+        ),
+    ).value
+    for area in areas:
+        area.meeting_count = counts[0].get(area.code, 0)
+        area.proposal_count = counts[1].get(area.code, 0)
+    return areas
 
 
 def area_home(request):
@@ -53,9 +73,9 @@ def area_home(request):
     if area is not None:
         return redirect("area_detail", code=area.code)
     counties = (
-        with_counts(Area.objects.visible_to(request.user).of_level(AreaLevel.COUNTY), request.user)
+        with_counts(Area.objects.of_level(AreaLevel.COUNTY).order_by("code"))
         if sees_everything(request.user)
-        else Area.objects.none()
+        else []
     )
     return render(request, "organizations/area_home.html", {"counties": counties})
 
@@ -121,7 +141,7 @@ def area_detail(request, code):
             }.get(area.level),
             "breadcrumbs": breadcrumbs,
             "children": with_counts(
-                Area.objects.visible_to(user).filter(parent=area).order_by("code"), user
+                Area.objects.visible_to(user).filter(parent=area).order_by("code"), parent=area
             ),
             "organizations": Organization.objects.visible_to(user)
             .filter(area=area)
