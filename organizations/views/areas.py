@@ -124,6 +124,16 @@ def area_detail(request, code):
     ]
     user = request.user
     members, member_total = _member_counts(area, user)
+    # The newest of a county's 20,000 proposals are found by sorting them all: kept per area
+    # until the data change, like the counts (the same for every user who may open it).
+    recent = aggregates.cached(
+        "area-recent",
+        area.code,
+        lambda: (
+            list(Meeting.objects.within(area).select_related("area")[:RECENT_ROWS]),
+            list(Proposal.objects.within(area).select_related("meeting__area")[:RECENT_ROWS]),
+        ),
+    ).value
     return render(
         request,
         "organizations/area_detail.html",
@@ -149,11 +159,7 @@ def area_detail(request, code):
             "organization_kinds": _organization_kinds(area, user),
             "members": members,
             "member_total": member_total,
-            "meetings": Meeting.objects.visible_to(user)
-            .within(area)
-            .select_related("area")[:RECENT_ROWS],
-            "proposals": Proposal.objects.visible_to(user)
-            .within(area)
-            .select_related("meeting__area")[:RECENT_ROWS],
+            "meetings": recent[0],
+            "proposals": recent[1],
         },
     )
