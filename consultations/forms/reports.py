@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.reports import Period, PeriodKind
 from organizations.models import AreaLevel
 
-from .fields import AreaChoiceField, DateInput, scope_choices
+from .fields import AreaChoiceField, DateInput, scope_area_filter
 
 PERIOD_CHOICES = [
     (PeriodKind.MONTH, _("Month")),
@@ -104,8 +104,10 @@ class ReportFilterForm(forms.Form):
                 data[name] = value
         super().__init__(data, initial=initial, **kwargs)
         self.today = today
-        scope_choices(self, user, areas=["area"])
-        # Hamlets would make the select long; a village's report includes its hamlets.
+        # A province holds 25,000 villages: the select offers the top of the user's scope
+        # and the tree along the report's area (above it, beside it, under it). A village's
+        # report includes its hamlets, so the choices stop at villages.
+        scope_area_filter(self, user, deepest=AreaLevel.VILLAGE)
         self.fields["area"].queryset = self.fields["area"].queryset.filter(
             level__lte=AreaLevel.VILLAGE
         )

@@ -30,10 +30,19 @@ What each figure counts (the page repeats this under “How the figures are coun
   evaluation belongs to the area of its project, meeting or referred proposal.
 - Beneficiaries: outcomes published with a disclosure date in the period.
 - Ranking: the same figures for each area one level down (towns of a county, villages of a
-  town), in one query.
+  town).
 
-Every function returns plain Python values; rates are percentages (floats) or None when
-there is nothing to divide by. The number of queries is fixed, whatever the data.
+Every function returns plain Python values (numbers, dates, strings: no model instances and
+no translated labels, so that the figures can be kept in the cache and shown in any
+language; ``consultations.reports.labelled`` adds the labels); rates are percentages
+(floats) or None when there is nothing to divide by. The number of queries is fixed,
+whatever the data.
+
+Every query is bounded by the report's area: it starts from the area's division-code
+prefix (an index range) and reads only that subtree's rows, so a county's report reads one
+county's rows however large the province. A figure per town or village is one GROUP BY over
+the area's rows, or a subquery whose code test is a range an index serves (``code_under``),
+never a pattern built from a column, which would read the whole province once per town.
 """
 
 from dataclasses import dataclass, field
@@ -43,7 +52,6 @@ from decimal import Decimal
 from django.db.models import (
     Avg,
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -51,11 +59,10 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
 from consultations.models import (
@@ -72,13 +79,15 @@ from consultations.models import (
     ProposalStatus,
     Stewardship,
 )
-from organizations.models import CODE_LENGTH, Area, AreaLevel, PersonCategory
+from organizations.models import CODE_LENGTH, Area, AreaLevel
+from organizations.scoping import sees_everything, user_area
 
 from .periods import Period
 from .sql import (
     MONEY_FIELD,
     DaysBetween,
     as_float,
+    code_under,
     local_date,
     median,
     money_total,
@@ -121,6 +130,26 @@ class Scope:
     def evaluations(self):
         return Evaluation.objects.visible_to(self.user).within(self.area)
 
+    def dated_evaluations(self):
+        """Evaluations dated in the period whose subject lies in the area: ``evaluations()``
+        dated in the period, found by index."""
+        period = self.period
+        evaluations = Evaluation.objects.filter(
+            evaluations_in(self.area.code, period.start, period.end)
+        )
+        if self.sees_area:
+            # Everything in the area is visible: no second OR over three joins to test.
+            return evaluations
+        return evaluations.visible_to(self.user)
+
+    @property
+    def sees_area(self):
+        """Whether the user may see the whole area (the view answers 404 otherwise)."""
+        if sees_everything(self.user):
+            return True
+        own = user_area(self.user) if self.user.is_authenticated else None
+        return own is not None and self.area.code.startswith(own.code)
+
     def outcomes(self):
         return Outcome.objects.visible_to(self.user).within(self.area)
 
@@ -128,6 +157,23 @@ class Scope:
     def child_level(self):
         """The level one below the report's area, or None under a village."""
         return self.area.level + 1 if self.area.level < AreaLevel.VILLAGE else None
+
+    @property
+    def key(self):
+        """What the figures depend on, as a cache key: the area, the days of the period, the
+        labour-day rate, the day stock figures are counted on, and what the user may see (the
+        view answers 404 outside it, so this only keeps users of different areas apart)."""
+        if sees_everything(self.user):
+            sees = "all"
+        else:
+            own = user_area(self.user) if self.user.is_authenticated else None
+            sees = own.code if own is not None else "none"
+        yuan = format(self.labour_day_yuan.normalize(), "f")
+        as_of = self.period.as_of(self.today)
+        return (
+            f"area={self.area.pk}:{self.area.code}:{self.period.start}:{self.period.end}"
+            f":yuan={yuan}:as_of={as_of}:sees={sees}"
+        )
 
 
 # --- expressions shared by the sections and the ranking -------------------------------
@@ -189,23 +235,42 @@ def completion_rate():
     return percent(Count("pk", filter=Q(status=ProjectStatus.COMPLETED)), Count("pk"))
 
 
-def evaluation_subject_code():
-    """The area code of what an evaluation is about: its project, meeting or proposal."""
-    return Coalesce(
-        F("project__area__code"),
-        F("meeting__area__code"),
-        F("proposal__meeting__area__code"),
-        output_field=CharField(),
-    )
+# Where an evaluation's subject lies: its project's, meeting's or referred proposal's area.
+SUBJECT_CODES = ("project__area__code", "meeting__area__code", "proposal__meeting__area__code")
 
 
-def evaluations_under(code):
-    """Evaluations whose subject lies in the area with this code (a value or an OuterRef)."""
-    return (
-        Q(project__area__code__startswith=code)
-        | Q(meeting__area__code__startswith=code)
-        | Q(proposal__meeting__area__code__startswith=code)
-    )
+def evaluations_in(code, start, end, bound=None):
+    """Evaluations dated in [start, end] whose subject lies in the area with this code, as a
+    Q: the rows of ``Evaluation.objects.within(area)`` in those days.
+
+    ``within`` is an OR across three joins (project, meeting, proposal), which no index
+    serves: every evaluation of the days in the province is joined and tested. Here each kind
+    of subject is found apart, from the area's projects, meetings and proposals by index, and
+    the three lists are one UNION (an evaluation with two subjects in the area is still
+    counted once: the outer query keeps the evaluations whose id is in the union).
+
+    In a subquery ``code``, ``start`` and ``end`` may refer to the outer row; the union is a
+    subquery of its own, so such references reach one level further out
+    (``OuterRef(OuterRef("code"))``). ``bound`` (an area code and two dates known in advance)
+    adds constant limits the planner can estimate.
+    """
+    dated = Evaluation.objects.order_by().filter(evaluated_on__gte=start, evaluated_on__lte=end)
+    if bound is not None:
+        bound_code, bound_start, bound_end = bound
+        dated = dated.filter(evaluated_on__gte=bound_start, evaluated_on__lte=bound_end)
+    parts = []
+    for path in SUBJECT_CODES:
+        part = dated.filter(code_under(path, code))
+        if bound is not None:
+            part = part.filter(**{f"{path}__startswith": bound_code})
+        parts.append(part.values("pk"))
+    return Q(pk__in=parts[0].union(*parts[1:], all=True))
+
+
+def _rate(part, whole):
+    """part × 100 / whole as ``percent`` computes it in SQL (the same floating-point steps, so
+    the same result), or None when the whole is 0."""
+    return float(part) * 100.0 / float(whole) if whole else None
 
 
 def _filled(rows, key, keys, empty):
@@ -244,7 +309,7 @@ def meeting_figures(scope):
     formats = held.order_by().values("format").annotate(n=Count("pk"))
     attendance = [
         {
-            "label": PersonCategory(category).label,
+            "category": category.value,
             "count": totals[f"sum_{name}"],
             "share": totals[f"share_{name}"],
         }
@@ -256,11 +321,7 @@ def meeting_figures(scope):
         "per_meeting": totals["per_meeting"],
         "by_month": [{"month": m, "count": by_month.get(m, 0)} for m in scope.period.months],
         "by_format": [
-            {
-                "format": row["format"],
-                "label": MeetingFormat(row["format"]).label,
-                "count": row["n"],
-            }
+            {"format": row["format"], "count": row["n"]}
             for row in _filled(formats, "format", MeetingFormat.values, {"n": 0})
         ],
         "by_category": attendance,
@@ -322,11 +383,7 @@ def proposal_figures(scope):
         "decided": totals["n_decided"],
         "adoption_rate": totals["adoption_rate"],
         "by_status": [
-            {
-                "status": row["status"],
-                "label": ProposalStatus(row["status"]).label,
-                "count": row["n"],
-            }
+            {"status": row["status"], "count": row["n"]}
             for row in _filled(statuses, "status", ProposalStatus.values, {"n": 0})
         ],
         "funnel": [
@@ -405,18 +462,12 @@ def project_figures(scope):
             for key in ("not_started", "under_half", "over_half", "finished")
         ],
         "by_status": [
-            {
-                "status": row["status"],
-                "label": ProjectStatus(row["status"]).label,
-                "count": row["n"],
-                "progress": row["progress"],
-            }
+            {"status": row["status"], "count": row["n"], "progress": row["progress"]}
             for row in _filled(statuses, "status", ProjectStatus.values, {"n": 0, "progress": None})
         ],
         "by_source": [
             {
                 "source": row["source"],
-                "label": S(row["source"]).label,
                 "is_labour": row["source"] == S.LABOUR,
                 "planned": row["sum_planned"],
                 "received": row["sum_received"],
@@ -440,39 +491,95 @@ def project_figures(scope):
     }
 
 
-def satisfaction_figures(scope):
-    """Satisfaction over the area, and per town and per village under it (3 queries)."""
+def evaluation_groups(scope):
+    """The evaluations dated in the period in the area, summed per place of their subject: one
+    row per (project's area code, meeting's area code, proposal's meeting's area code), with
+    the evaluations and the three tallies (2 queries).
+
+    The overall rate, the rates per town and per village and the ranking's rates are sums of
+    these rows, so the evaluations are read once for all of them.
+    """
+    places = ("project__area_id", "meeting__area_id", "proposal__meeting__area_id")
+    columns = ("pk", *places, "satisfied", "basically_satisfied", "dissatisfied")
     period = scope.period
-    evaluations = scope.evaluations().filter(
-        evaluated_on__gte=period.start, evaluated_on__lte=period.end
-    )
-    overall = evaluations.aggregate(
-        evaluations=Count("pk"),
-        sum_satisfied=total("satisfied"),
-        sum_basically_satisfied=total("basically_satisfied"),
-        sum_dissatisfied=total("dissatisfied"),
-        ballots=total(all_ballots()),
-        rate=satisfaction_rate(),
-    )
-
-    def by_level(level):
-        code = Substr(evaluation_subject_code(), 1, CODE_LENGTH[level])
-        return list(
-            evaluations.annotate(_code=code)
-            .order_by()
-            .values("_code")
-            .annotate(
-                name=Subquery(Area.objects.filter(code=OuterRef("_code")).values("name")[:1]),
-                evaluations=Count("pk"),
-                ballots=total(all_ballots()),
-                sum_satisfied=total(satisfied_ballots()),
-                rate=satisfaction_rate(),
-            )
-            .order_by("_code")
+    if scope.sees_area:
+        # Each kind of subject found apart, by index from the area's projects, meetings and
+        # proposals, and the rows summed here: PostgreSQL would plan a GROUP BY over
+        # ``id IN (the three lists)`` as a scan of every evaluation of the province.
+        dated = Evaluation.objects.order_by().filter(
+            evaluated_on__gte=period.start, evaluated_on__lte=period.end
         )
+        parts = [
+            dated.filter(**{f"{path}__startswith": scope.area.code}).values_list(*columns)
+            for path in SUBJECT_CODES
+        ]
+        rows = parts[0].union(*parts[1:])  # UNION: an evaluation found twice counts once
+    else:
+        rows = scope.dated_evaluations().order_by().values_list(*columns)
+    sums = {}
+    for _pk, *where, satisfied, basically, dissatisfied in rows:
+        group = sums.setdefault(tuple(where), [0, 0, 0, 0])
+        group[0] += 1
+        group[1] += satisfied
+        group[2] += basically
+        group[3] += dissatisfied
+    ids = {area for where in sums for area in where} - {None}
+    codes = dict(Area.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
+    return [
+        (tuple(codes.get(area) for area in where), *figures)
+        for where, figures in sorted(sums.items(), key=lambda item: str(item[0]))
+    ]
 
+
+def _tallied(groups):
+    """Evaluations, ballots, satisfied + basically satisfied, and the rate, over ``groups``."""
+    n = sum(group[1] for group in groups)
+    content = sum(group[2] + group[3] for group in groups)
+    ballots = sum(group[2] + group[3] + group[4] for group in groups)
+    return {
+        "evaluations": n,
+        "ballots": ballots,
+        "sum_satisfied": content,
+        "rate": _rate(content, ballots),
+    }
+
+
+def satisfaction_figures(scope, groups):
+    """Satisfaction over the area, and per town and per village under it, from
+    ``evaluation_groups`` (1 query: the names of the towns and villages).
+
+    Per town and village, an evaluation counts where its subject lies: its project, else its
+    meeting, else its proposal's meeting."""
+    overall = _tallied(groups)
     levels = [lv for lv in (AreaLevel.TOWN, AreaLevel.VILLAGE) if lv > scope.area.level]
-    return {**overall, "by_level": [{"level": lv, "rows": by_level(lv)} for lv in levels]}
+    by_code = {}
+    for group in groups:
+        place = next(code for code in group[0] if code is not None)
+        for level in levels:
+            by_code.setdefault((level, place[: CODE_LENGTH[level]]), []).append(group)
+    names = {}
+    if by_code:
+        codes = {code for _level, code in by_code}
+        names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    return {
+        "evaluations": overall["evaluations"],
+        "sum_satisfied": sum(group[2] for group in groups),
+        "sum_basically_satisfied": sum(group[3] for group in groups),
+        "sum_dissatisfied": sum(group[4] for group in groups),
+        "ballots": overall["ballots"],
+        "rate": overall["rate"],
+        "by_level": [
+            {
+                "level": level,
+                "rows": [
+                    {"_code": code, "name": names.get(code), **_tallied(by_code[(lv, code)])}
+                    for lv, code in sorted(by_code)
+                    if lv == level
+                ],
+            }
+            for level in levels
+        ],
+    }
 
 
 def outcome_figures(scope):
@@ -500,89 +607,116 @@ RANKINGS = {
 }
 
 
-def ranking(scope, order_by="meetings_per_village"):
+def ranking_figures(scope, groups):
     """The areas one level down (towns of a county: 一镇一品牌; villages of a town:
-    一村一特色), each with its meetings, adoption, completion, satisfaction and villagers'
-    share of funding, best first by ``order_by`` (one query; empty under a village)."""
+    一村一特色), each with its meetings, adoption, completion, satisfaction (from
+    ``evaluation_groups``) and villagers' share of funding, in the order of their codes
+    (5 queries; none under a village). ``ranked`` puts them in order.
+
+    Each figure is one GROUP BY over the report's area, by the first digits of the code
+    (those of the level below), rather than a subquery per town: the rows are read once.
+    """
     if scope.child_level is None:
         return []
-    period = scope.period
-    code = OuterRef("code")
-    key = RANKINGS.get(order_by, "meetings_per_village")
-    meetings = scalar(
+    period, code = scope.period, scope.area.code
+    digits = CODE_LENGTH[scope.child_level]
+
+    def per_child(queryset, path, **figures):
+        rows = (
+            queryset.order_by()
+            .annotate(_child=Substr(path, 1, digits))
+            .values("_child")
+            .annotate(**figures)
+        )
+        return {row.pop("_child"): row for row in rows}
+
+    meetings = per_child(
         Meeting.objects.filter(held_in(period), area__code__startswith=code),
-        Count("pk"),
-        IntegerField(),
+        "area__code",
+        n=Count("pk"),
     )
-    villages = scalar(
-        Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=code),
-        Count("pk"),
-        IntegerField(),
+    adoption = per_child(
+        Proposal.objects.filter(held_in(period, "meeting__"), meeting__area__code__startswith=code),
+        "meeting__area__code",
+        rate=adoption_rate(),
     )
-    projects = under_way(
-        Project.objects.filter(area__code__startswith=code), period.start, period.end
+    completion = per_child(
+        under_way(Project.objects.filter(area__code__startswith=code), period.start, period.end),
+        "area__code",
+        rate=completion_rate(),
     )
-    lines = under_way(
-        FundingLine.objects.filter(project__area__code__startswith=code),
-        period.start,
-        period.end,
-        prefix="project__",
+    share = per_child(
+        under_way(
+            FundingLine.objects.filter(project__area__code__startswith=code),
+            period.start,
+            period.end,
+            prefix="project__",
+        ),
+        "project__area__code",
+        rate=villager_share(scope.labour_day_yuan),
     )
-    rows = (
+    villages = Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=code).filter(
+        code_under("code", OuterRef("code"))
+    )
+    children = (
         Area.objects.filter(parent=scope.area)
         .annotate(
             brand=F("highlight__title"),
-            meeting_count=meetings,
-            village_count=villages,
-            meetings_per_village=ratio(meetings, villages),
-            adoption_rate=scalar(
-                Proposal.objects.filter(
-                    held_in(period, "meeting__"), meeting__area__code__startswith=code
-                ),
-                adoption_rate(),
-                FloatField(),
-            ),
-            completion_rate=scalar(projects, completion_rate(), FloatField()),
-            satisfaction_rate=scalar(
-                Evaluation.objects.filter(
-                    evaluations_under(code),
-                    evaluated_on__gte=period.start,
-                    evaluated_on__lte=period.end,
-                ),
-                satisfaction_rate(),
-                FloatField(),
-            ),
-            villager_share=scalar(lines, villager_share(scope.labour_day_yuan), FloatField()),
+            village_count=scalar(villages, Count("pk"), IntegerField()),
         )
-        .order_by(F(key).desc(nulls_last=True), "code")
-        .values(
-            "code",
-            "name",
-            "level",
-            "brand",
-            "meeting_count",
-            "village_count",
-            "meetings_per_village",
-            "adoption_rate",
-            "completion_rate",
-            "satisfaction_rate",
-            "villager_share",
-        )
+        .order_by("code")
+        .values("code", "name", "level", "brand", "village_count")
     )
-    # Areas without the figure (nothing to divide by) come last, unranked.
+    rows = []
+    for child in children:
+        child_code = child["code"]
+        n = meetings.get(child_code, {}).get("n", 0)
+        evaluated = [
+            group
+            for group in groups
+            if any(c is not None and c.startswith(child_code) for c in group[0])
+        ]
+        rows.append(
+            {
+                "code": child_code,
+                "name": child["name"],
+                "level": child["level"],
+                "brand": child["brand"],
+                "meeting_count": n,
+                "village_count": child["village_count"],
+                "meetings_per_village": (
+                    float(n) / float(child["village_count"]) if child["village_count"] else None
+                ),
+                "adoption_rate": adoption.get(child_code, {}).get("rate"),
+                "completion_rate": completion.get(child_code, {}).get("rate"),
+                "satisfaction_rate": _tallied(evaluated)["rate"],
+                "villager_share": share.get(child_code, {}).get("rate"),
+            }
+        )
+    return rows
+
+
+def ranked(rows, order_by="meetings_per_village"):
+    """The ranking's rows best first by ``order_by``, then by code; areas without the figure
+    (nothing to divide by) come last, unranked."""
+    key = RANKINGS.get(order_by, "meetings_per_village")
+    ordered = sorted(rows, key=lambda row: row["code"])
+    ordered.sort(key=lambda row: (row[key] is None, -row[key] if row[key] is not None else 0))
     return [
         {**row, "rank": n if row[key] is not None else None, "ranked_by": key}
-        for n, row in enumerate(rows, start=1)
+        for n, row in enumerate(ordered, start=1)
     ]
 
 
 __all__ = [
     "Scope",
     "as_float",
+    "evaluation_groups",
     "meeting_figures",
     "outcome_figures",
     "project_figures",
     "proposal_figures",
-    "ranking",
+    "ranked",
+    "ranking_figures",
     "satisfaction_figures",
 ]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Avg, Count, F, FloatField, Func, Q, Subquery, Value, Window
-from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber, TruncDate
 from django.utils import timezone
 
 
@@ -95,6 +95,26 @@ def scalar(queryset, expression, output_field=None):
         .values("_result")
     )
     return Subquery(inner, output_field=output_field or expression.output_field)
+
+
+# Division codes are digits, at most 15 of them (a hamlet's).
+CODE_NINES = "9" * 15
+
+
+def code_under(path, code):
+    """``path`` (an area code) is ``code`` or lies under it, as a Q an index can serve.
+
+    With a fixed ``code`` this is the prefix match (LIKE '421221%'), which the code index
+    serves. With a code from another row (an ``OuterRef``: each town of a ranking, each
+    village of a target) a LIKE pattern made of a column serves no index and every row of
+    the province is read and matched; the same test is then written as a range, which the
+    index does serve: codes are digits and at most 15 long, so a code starting with C lies
+    between C and C followed by nines, and any other code lies outside.
+    """
+    if isinstance(code, str):
+        return Q(**{f"{path}__startswith": code})
+    upper = Concat(code, Value(CODE_NINES), output_field=models.CharField())
+    return Q(**{f"{path}__gte": code, f"{path}__lte": upper})
 
 
 def under_way(queryset, start, end, prefix=""):

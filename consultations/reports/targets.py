@@ -31,8 +31,16 @@ A target without anything to measure (no ballots, no decided proposals, no villa
 funding) is shown as “no data”, neither met nor behind.
 
 Two queries in all, however many targets and villages: one for the targets with their
-figures, one for the villages behind.
+figures, one for the villages behind. Each target computes only the figures of its own metric,
+and every subquery reaches the rows under the measured area through a range of division codes
+that an index serves (``code_under``), so a target reads the rows of its own area only.
+
+Targets are returned as ``TargetFigures``: plain values, which the cache keeps.
 """
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -67,12 +75,12 @@ from organizations.models import CODE_LENGTH, Area, AreaLevel
 
 from .queries import (
     adoption_rate,
-    evaluations_under,
+    evaluations_in,
     held_in,
     satisfaction_rate,
     villager_share,
 )
-from .sql import DaysBetween, local_date, ratio, scalar, under_way
+from .sql import DaysBetween, code_under, local_date, scalar, under_way
 
 M = TargetMetric
 NO_DATA, MET, BEHIND = "no_data", "met", "behind"
@@ -99,6 +107,79 @@ def _window(queryset, scope):
     )
 
 
+@dataclass
+class TargetFigures:
+    """One target with the figures of its metric, its actual figure and its status."""
+
+    pk: int
+    area_code: str
+    area_name: str
+    metric: str
+    meeting_format: str
+    value: Decimal
+    period_start: date
+    period_end: date
+    months: int
+    required: Decimal
+    mcode: str
+    villages: int | None = None
+    village_meetings: int | None = None
+    villages_behind: int | None = None
+    satisfaction: float | None = None
+    adoption: float | None = None
+    adopted: int | None = None
+    longest_wait: int | None = None
+    late: int | None = None
+    villager_share: float | None = None
+    behind_villages: list = field(default_factory=list)
+
+    @property
+    def measured_here(self):
+        """Whether the target is measured in its own area (not, for one set above, in the
+        report's)."""
+        return self.mcode == self.area_code
+
+    def get_metric_display(self):
+        return TargetMetric(self.metric).label
+
+    def get_meeting_format_display(self):
+        return format_label(self.meeting_format)
+
+    @property
+    def actual(self):
+        """The figure the target is held against: a float, or None with nothing to measure."""
+        value = {
+            M.MEETINGS_PER_VILLAGE_MONTH: self._meetings_per_village_month(),
+            M.SATISFACTION_RATE: self.satisfaction,
+            M.ADOPTION_RATE: self.adoption,
+            M.ADOPTED_STARTED_WITHIN_DAYS: self.longest_wait,
+            M.VILLAGER_FUNDING_SHARE: self.villager_share,
+        }.get(self.metric)
+        return None if value is None else float(value)
+
+    def _meetings_per_village_month(self):
+        # Meetings in villages ÷ (villages × months), as ``ratio`` divides in SQL.
+        if self.village_meetings is None or not self.villages or not self.months:
+            return None
+        return float(self.village_meetings) / float(self.villages * self.months)
+
+    @property
+    def status(self):
+        if self.metric == M.MEETINGS_PER_VILLAGE_MONTH:
+            if not self.villages:
+                return NO_DATA
+            return BEHIND if self.villages_behind else MET
+        if self.metric == M.ADOPTED_STARTED_WITHIN_DAYS:
+            if not self.adopted:
+                return NO_DATA
+            return BEHIND if self.late else MET
+        actual = self.actual
+        if actual is None:
+            return NO_DATA
+        # Compared as floats, as the database compares a float with a decimal.
+        return BEHIND if actual < float(self.value) else MET
+
+
 def _meetings_in_window(scope, code, target):
     """Meetings under ``code`` held in the target's window, of its format if it names one.
 
@@ -106,7 +187,8 @@ def _meetings_in_window(scope, code, target):
     or two), so the same filter serves the target query and the per-village subquery.
     """
     return (
-        Meeting.objects.filter(held_in(scope.period), area__code__startswith=code)
+        Meeting.objects.filter(held_in(scope.period), area__code__startswith=scope.area.code)
+        .filter(code_under("area__code", code))
         .filter(Q(format=target("meeting_format")) | Q(Exact(target("meeting_format"), "")))
         .alias(_day=local_date("starts_at"))
         .filter(_day__gte=target("ws"), _day__lte=target("we"))
@@ -122,28 +204,59 @@ def _targets(scope):
     )
 
 
+def _villages(scope, code):
+    """The villages under ``code`` (an outer reference), within the report's area."""
+    return Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=scope.area.code).filter(
+        code_under("code", code)
+    )
+
+
 def _village_counts(scope, mcode, target):
     """Each village under ``mcode`` with its meetings in the window."""
-    return Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=mcode).annotate(
+    return _villages(scope, mcode).annotate(
         n=scalar(_meetings_in_window(scope, OuterRef("code"), target), Count("pk"), IntegerField())
     )
 
 
+def _only_for(metric, expression, output_field):
+    """``expression`` for targets of ``metric``, NULL for the others: the database then
+    computes each target's own figures only."""
+    return Case(When(metric=metric, then=expression), default=None, output_field=output_field)
+
+
+FIGURES = (
+    "villages",
+    "village_meetings",
+    "villages_behind",
+    "satisfaction",
+    "adoption",
+    "adopted",
+    "longest_wait",
+    "late",
+    "villager_share",
+)
+
+
 def target_figures(scope):
-    """Each target overlapping the period with its actual figure and status (2 queries)."""
+    """Each target overlapping the period with its figures (2 queries)."""
     outer = OuterRef
     twice = lambda name: OuterRef(OuterRef(name))  # noqa: E731 - a reference two levels up
     mcode = OuterRef("mcode")
-    as_of = scope.period.as_of(scope.today)
-    adopted = Proposal.objects.filter(
-        status=ProposalStatus.ADOPTED,
-        meeting__area__code__startswith=mcode,
-        decided_on__gte=outer("ws"),
-        decided_on__lte=outer("we"),
-    ).annotate(
-        _wait=DaysBetween(
-            Coalesce(F("project__actual_start"), Value(as_of, output_field=DateField())),
-            F("decided_on"),
+    area_code, period = scope.area.code, scope.period
+    as_of = period.as_of(scope.today)
+    adopted = (
+        Proposal.objects.filter(
+            status=ProposalStatus.ADOPTED,
+            meeting__area__code__startswith=area_code,
+            decided_on__gte=outer("ws"),
+            decided_on__lte=outer("we"),
+        )
+        .filter(code_under("meeting__area__code", mcode))
+        .annotate(
+            _wait=DaysBetween(
+                Coalesce(F("project__actual_start"), Value(as_of, output_field=DateField())),
+                F("decided_on"),
+            )
         )
     )
     village_meetings = scalar(
@@ -151,80 +264,99 @@ def target_figures(scope):
         Count("pk"),
         IntegerField(),
     )
-    villages = scalar(
-        Area.objects.filter(level=AreaLevel.VILLAGE, code__startswith=mcode),
-        Count("pk"),
-        IntegerField(),
-    )
+    villages = scalar(_villages(scope, mcode), Count("pk"), IntegerField())
+    meetings = M.MEETINGS_PER_VILLAGE_MONTH
+    whole, number = IntegerField(), FloatField()
     rows = _window(_targets(scope), scope).annotate(
         area_name=F("area__name"),
-        villages=villages,
-        village_meetings=village_meetings,
-        villages_behind=scalar(
-            _village_counts(scope, mcode, twice).filter(n__lt=OuterRef("required")),
-            Count("pk"),
-            IntegerField(),
-        ),
-        meetings_per_village_month=ratio(village_meetings, villages * F("months")),
-        satisfaction=scalar(
-            Evaluation.objects.filter(
-                evaluations_under(mcode),
-                evaluated_on__gte=outer("ws"),
-                evaluated_on__lte=outer("we"),
+        area_code=F("area__code"),
+        villages=_only_for(meetings, villages, whole),
+        village_meetings=_only_for(meetings, village_meetings, whole),
+        villages_behind=_only_for(
+            meetings,
+            scalar(
+                _village_counts(scope, mcode, twice).filter(n__lt=OuterRef("required")),
+                Count("pk"),
+                IntegerField(),
             ),
-            satisfaction_rate(),
-            FloatField(),
+            whole,
         ),
-        adoption=scalar(
-            Proposal.objects.filter(
-                held_in(scope.period, "meeting__"), meeting__area__code__startswith=mcode
-            )
-            .alias(_day=local_date("meeting__starts_at"))
-            .filter(_day__gte=outer("ws"), _day__lte=outer("we")),
-            adoption_rate(),
-            FloatField(),
-        ),
-        adopted=scalar(adopted, Count("pk"), IntegerField()),
-        longest_wait=scalar(adopted, Max("_wait"), IntegerField()),
-        late=scalar(adopted.filter(_wait__gt=outer("value")), Count("pk"), IntegerField()),
-        villager_share=scalar(
-            under_way(
-                FundingLine.objects.filter(project__area__code__startswith=mcode),
-                outer("ws"),
-                outer("we"),
-                prefix="project__",
+        satisfaction=_only_for(
+            M.SATISFACTION_RATE,
+            scalar(
+                Evaluation.objects.filter(
+                    evaluations_in(
+                        twice("mcode"),
+                        twice("ws"),
+                        twice("we"),
+                        bound=(area_code, period.start, period.end),
+                    )
+                ),
+                satisfaction_rate(),
+                FloatField(),
             ),
-            villager_share(scope.labour_day_yuan),
-            FloatField(),
+            number,
+        ),
+        adoption=_only_for(
+            M.ADOPTION_RATE,
+            scalar(
+                Proposal.objects.filter(
+                    held_in(period, "meeting__"), meeting__area__code__startswith=area_code
+                )
+                .filter(code_under("meeting__area__code", mcode))
+                .alias(_day=local_date("meeting__starts_at"))
+                .filter(_day__gte=outer("ws"), _day__lte=outer("we")),
+                adoption_rate(),
+                FloatField(),
+            ),
+            number,
+        ),
+        adopted=_only_for(
+            M.ADOPTED_STARTED_WITHIN_DAYS, scalar(adopted, Count("pk"), IntegerField()), whole
+        ),
+        longest_wait=_only_for(
+            M.ADOPTED_STARTED_WITHIN_DAYS, scalar(adopted, Max("_wait"), IntegerField()), whole
+        ),
+        late=_only_for(
+            M.ADOPTED_STARTED_WITHIN_DAYS,
+            scalar(adopted.filter(_wait__gt=outer("value")), Count("pk"), IntegerField()),
+            whole,
+        ),
+        villager_share=_only_for(
+            M.VILLAGER_FUNDING_SHARE,
+            scalar(
+                under_way(
+                    FundingLine.objects.filter(project__area__code__startswith=area_code).filter(
+                        code_under("project__area__code", mcode)
+                    ),
+                    outer("ws"),
+                    outer("we"),
+                    prefix="project__",
+                ),
+                villager_share(scope.labour_day_yuan),
+                FloatField(),
+            ),
+            number,
         ),
     )
-    rows = rows.annotate(
-        actual=Case(
-            When(metric=M.MEETINGS_PER_VILLAGE_MONTH, then=F("meetings_per_village_month")),
-            When(metric=M.SATISFACTION_RATE, then=F("satisfaction")),
-            When(metric=M.ADOPTION_RATE, then=F("adoption")),
-            When(metric=M.ADOPTED_STARTED_WITHIN_DAYS, then=F("longest_wait")),
-            When(metric=M.VILLAGER_FUNDING_SHARE, then=F("villager_share")),
-            output_field=FloatField(),
-        ),
-        status=Case(
-            When(Q(metric=M.MEETINGS_PER_VILLAGE_MONTH, villages=0), then=Value(NO_DATA)),
-            When(Q(metric=M.MEETINGS_PER_VILLAGE_MONTH, villages_behind__gt=0), then=Value(BEHIND)),
-            When(metric=M.MEETINGS_PER_VILLAGE_MONTH, then=Value(MET)),
-            When(Q(metric=M.ADOPTED_STARTED_WITHIN_DAYS, adopted=0), then=Value(NO_DATA)),
-            When(Q(metric=M.ADOPTED_STARTED_WITHIN_DAYS, late__gt=0), then=Value(BEHIND)),
-            When(metric=M.ADOPTED_STARTED_WITHIN_DAYS, then=Value(MET)),
-            When(actual__isnull=True, then=Value(NO_DATA)),
-            When(actual__lt=F("value"), then=Value(BEHIND)),
-            default=Value(MET),
-            output_field=CharField(),
-        ),
-    ).order_by("area__code", "metric", "period_start", "pk")
-    targets = list(rows.select_related("area"))
+    rows = rows.order_by("area__code", "metric", "period_start", "pk").values(
+        "pk",
+        "area_code",
+        "area_name",
+        "metric",
+        "meeting_format",
+        "value",
+        "period_start",
+        "period_end",
+        "months",
+        "required",
+        "mcode",
+        *FIGURES,
+    )
+    targets = [TargetFigures(**row) for row in rows]
     behind = _behind_villages(scope)
     for target in targets:
         target.behind_villages = behind.get(target.pk, [])
-        target.measured_here = target.mcode == target.area.code
     return targets
 
 

@@ -405,7 +405,7 @@ def _targets(workbook, targets):
         as_percent = target.metric in PERCENT_METRICS
         rows.append(
             (
-                target.area.name,
+                target.area_name,
                 target.get_metric_display(),
                 MeetingFormat(target.meeting_format).label if target.meeting_format else "",
                 float(target.value) / 100 if as_percent else float(target.value),

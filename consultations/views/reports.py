@@ -1,5 +1,10 @@
 """The report pages: figures for an area and a period, with charts, and the same report as
-a formatted workbook for upward reporting."""
+a formatted workbook for upward reporting.
+
+The figures come from the cache while no record they read has changed (``cached_report``):
+the page and the workbook of the same area and period share them, and the page says when
+they were computed.
+"""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +16,7 @@ from django.utils.translation import pgettext
 
 from consultations.forms.reports import RANK_CHOICES, ReportFilterForm
 from consultations.models import TargetMetric
-from consultations.reports import Scope, build_report, charts
+from consultations.reports import Scope, cached_report, charts
 from consultations.reports.labels import FIVE_STAGES, FUNNEL_STAGES, PROGRESS_BUCKETS, TARGET_STATUS
 from consultations.reports.workbook import build_workbook
 from consultations.templatetags.wuhgong import amount, money, pct
@@ -48,7 +53,7 @@ def _report(request):
         period=form.report_period,
         labour_day_yuan=form.labour_rate,
     )
-    return area, form, build_report(scope, rank_by=form.ranking_order)
+    return area, form, cached_report(scope, rank_by=form.ranking_order)
 
 
 def _charts(report):
