@@ -86,26 +86,46 @@ def _history_of(source):
 
 
 def _latest(history, limit, related=()):
-    """The latest rows of a history, each with its previous version's values alongside."""
+    """The latest rows of a history, each with its previous version's values alongside.
+
+    One window function finds each row's previous version; the previous versions of the
+    changes are then read in a second query. (One window per field would do it in one query,
+    but Django takes about a millisecond to compile each window: 20 ms a page.)
+    """
     model = history.model
-    previous = Window(
-        Lag("history_id"),
-        partition_by=[F("id")],
-        order_by=[F("history_date").asc(), F("history_id").asc()],
-    )
-    annotations = {f"{PREVIOUS}history_id": previous}
-    for field in _shown_fields(model):
-        annotations[PREVIOUS + field.attname] = Window(
-            Lag(field.attname),
-            partition_by=[F("id")],
-            order_by=[F("history_date").asc(), F("history_id").asc()],
-        )
-    # The window sees the whole history of each record; the slice applies after it.
-    return list(
+    rows = list(
         history.select_related("history_user", *related)
-        .annotate(**annotations)
+        .annotate(
+            **{
+                f"{PREVIOUS}history_id": Window(
+                    Lag("history_id"),
+                    partition_by=[F("id")],
+                    order_by=[F("history_date").asc(), F("history_id").asc()],
+                )
+            }
+        )
         .order_by("-history_date", "-history_id")[: limit + 1]
     )
+    shown = _shown_fields(model)
+    wanted = [
+        getattr(row, f"{PREVIOUS}history_id")
+        for row in rows
+        if row.history_type == "~" and getattr(row, f"{PREVIOUS}history_id") is not None
+    ]
+    # Read even when there is nothing to read (ids start at 1), so that a page's number of
+    # queries does not depend on whether its records were ever edited.
+    previous = {
+        version.history_id: version
+        for version in model._default_manager.filter(history_id__in=[0, *wanted]).only(
+            "history_id", *(field.attname for field in shown)
+        )
+    }
+    for row in rows:
+        version = previous.get(getattr(row, f"{PREVIOUS}history_id"))
+        for field in shown:
+            value = getattr(version, field.attname) if version is not None else None
+            setattr(row, PREVIOUS + field.attname, value)
+    return rows
 
 
 def _shown_fields(history_model):

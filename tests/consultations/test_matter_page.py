@@ -403,7 +403,7 @@ def test_matter_page_query_count_does_not_grow_with_rows(client, village_committ
     # outcome, 7 funding lines, 8 updates with who recorded them, 9 stewardships with
     # organization/person, 10 their log entries, 11 the project's other proposals,
     # 12 the evaluations, 13 the ancestors of the meeting's area, 14 the proposal's change
-    # history with who saved each version, 15 the project its history names (one query per
-    # kind of related record named in a shown change).
-    assert len(small.captured_queries) == 15, [q["sql"] for q in small.captured_queries]
+    # history with who saved each version, 15 the versions before those changes, 16 the
+    # project its history names (one query per kind of related record named in a change).
+    assert len(small.captured_queries) == 16, [q["sql"] for q in small.captured_queries]
     assert len(large.captured_queries) == len(small.captured_queries)

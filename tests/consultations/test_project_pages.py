@@ -617,8 +617,9 @@ def test_detail_queries_do_not_grow_with_the_chain(vc_client, full_project, vill
     # the funding lines, the funding totals, the proposals with their meetings' areas, the
     # updates with who recorded them, the stewardships with organization and person, their
     # log entries, the evaluations; the change history of the project, of its funding lines,
-    # of its stewardships (with organization and person), its evaluations and its outcome.
-    assert count_queries(vc_client, url) == small == 16
+    # of its stewardships (with organization and person), its evaluations and its outcome,
+    # each followed by the versions before its changes.
+    assert count_queries(vc_client, url) == small == 21
 
 
 # -- progress and completion -----------------------------------------------------------------
