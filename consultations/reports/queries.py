@@ -352,11 +352,11 @@ def proposal_figures(scope):
         adopted=Count("pk", filter=Q(status=ProposalStatus.ADOPTED)),
         adoption_rate=adoption_rate(),
         **{f"n_{stage}": Count("pk", filter=test) for stage, test in reached.items()},
-        **{
-            f"share_{stage}": percent(Count("pk", filter=test), Count("pk"))
-            for stage, test in reached.items()
-        },
     )
+    # Each stage's share of those raised, divided here as ``percent`` divides in SQL: in the
+    # query each stage's EXISTS tests would run twice, once per count.
+    for stage in reached:
+        totals[f"share_{stage}"] = _rate(totals[f"n_{stage}"], totals["raised"])
     statuses = raised.order_by().values("status").annotate(n=Count("pk"))
     decision_days = median(
         scope.proposals().filter(decided_on__gte=period.start, decided_on__lte=period.end),
