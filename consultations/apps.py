@@ -8,6 +8,7 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self):
         from organizations.models import Area, Organization, Person
+        from wuhgong import checks  # noqa: F401 - registers the deploy checks
 
         from . import aggregates, models
 

@@ -61,7 +61,8 @@ def run_in_production(code, **env):
         for name, value in os.environ.items()
         # Whatever the developer's shell says about these, production defaults are tested.
         if not name.startswith(("SECURE_", "SESSION_", "CSRF_", "AXES_", "DJANGO_"))
-        and name not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "TRUST_X_FORWARDED_PROTO"}
+        and name
+        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "TRUST_X_FORWARDED_PROTO", "CACHE_URL"}
     }
     production_env.update(
         {
@@ -365,12 +366,35 @@ def test_forwarded_proto_header_is_trusted_only_when_configured():
 def test_check_deploy_is_clean_with_production_settings():
     result = run_in_production(
         "import sys; from django.core.management import execute_from_command_line; "
-        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output
     assert "WARNING" not in output
+
+
+def test_check_deploy_warns_about_a_cache_local_to_each_process():
+    result = run_in_production(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_ENGINE); "
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy'])"
+    )
+    output = result.stdout + result.stderr
+    assert "wuhgong.W001" in output
+    # Sessions stay in the database alone: signing out must reach every process.
+    assert "django.contrib.sessions.backends.db\n" in result.stdout
+
+
+def test_sessions_are_read_from_a_shared_cache():
+    result = run_in_production(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_ENGINE)",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+    )
+    assert result.stdout.strip() == "django.contrib.sessions.backends.cached_db"
 
 
 def test_check_deploy_warns_about_a_weak_secret_key():

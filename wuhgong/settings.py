@@ -178,7 +178,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out sign-in is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user's area with the user (organizations/backends.py).
+    "organizations.backends.AreaModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
@@ -193,6 +194,15 @@ AXES_CLIENT_IP_CALLABLE = "wuhgong.security.client_ip_address"
 # overwrites: a client could otherwise choose its own address and dodge the lockout.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
+# With a shared cache (Redis in production, docs/deploy.md) sessions are read from it and
+# kept in the database too, so an emptied cache signs nobody out: one query per request
+# fewer. A process-local cache cannot hold them: signing out in one process would leave the
+# session alive in the others.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if "locmem" in CACHES["default"]["BACKEND"]
+    else "django.contrib.sessions.backends.cached_db"
+)
 # A working day, and over when the browser closes: village computers are shared.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)

@@ -167,5 +167,5 @@ def test_evaluation_form_queries_do_not_grow(vc_client, project):
     ]
     small = [count_queries(vc_client, url) for url in urls]
     EvaluationFactory.create_batch(10, project=project)
-    # session, user, user's area, the project (or the evaluation with its project).
-    assert [count_queries(vc_client, url) for url in urls] == small == [4, 4]
+    # session, user with their area, the project (or the evaluation with its project).
+    assert [count_queries(vc_client, url) for url in urls] == small == [3, 3]

@@ -398,12 +398,12 @@ def test_matter_page_query_count_does_not_grow_with_rows(client, village_committ
         response = client.get(url)
     assert response.status_code == 200
     assert "更新9" in response.content.decode()
-    # 1 session, 2 user, 3 the user's area, 4 the proposal with meeting/area/host/moderator/
-    # raiser/unit, 5 its status changes with who made them, 6 the project with area/lead/
-    # outcome, 7 funding lines, 8 updates with who recorded them, 9 stewardships with
-    # organization/person, 10 their log entries, 11 the project's other proposals,
-    # 12 the evaluations, 13 the ancestors of the meeting's area, 14 the proposal's change
-    # history with who saved each version, 15 the versions before those changes, 16 the
+    # 1 session, 2 user with their area, 3 the proposal with meeting/area/host/moderator/
+    # raiser/unit, 4 its status changes with who made them, 5 the project with area/lead/
+    # outcome, 6 funding lines, 7 updates with who recorded them, 8 stewardships with
+    # organization/person, 9 their log entries, 10 the project's other proposals,
+    # 11 the evaluations, 12 the ancestors of the meeting's area, 13 the proposal's change
+    # history with who saved each version, 14 the versions before those changes, 15 the
     # project its history names (one query per kind of related record named in a change).
-    assert len(small.captured_queries) == 16, [q["sql"] for q in small.captured_queries]
+    assert len(small.captured_queries) == 15, [q["sql"] for q in small.captured_queries]
     assert len(large.captured_queries) == len(small.captured_queries)

@@ -139,5 +139,5 @@ def test_outcome_form_queries_do_not_grow(vc_client, project, village):
     small = count_queries(vc_client, url)
     OutcomeFactory(project=project)
     ProjectFactory.create_batch(10, area=village)
-    # session, user, user's area, the project with its area and outcome.
-    assert count_queries(vc_client, url) == small == 4
+    # session, user with their area, the project with its area and outcome.
+    assert count_queries(vc_client, url) == small == 3

@@ -217,9 +217,9 @@ def test_list_queries_do_not_grow_with_projects(vc_client, village):
     url = reverse("project_list")
     small = count_queries(vc_client, url)
     ProjectFactory.create_batch(20, area=village)
-    # session, user, user's area, count for the paginator, the page of projects with their
-    # areas, the area choices of the filter.
-    assert count_queries(vc_client, url) == small == 6
+    # session, user with their area, count for the paginator, the page of projects with
+    # their areas, the area choices of the filter.
+    assert count_queries(vc_client, url) == small == 5
 
 
 # -- starting a project ----------------------------------------------------------------------
@@ -432,9 +432,9 @@ def test_start_page_queries_do_not_grow_with_choices(vc_client, village):
     for _ in range(10):
         adopted(village)
         OrganizationFactory(area=village)
-    # session, user, user's area, the proposals offered with their meetings' areas, the area
-    # choices, the organization choices.
-    assert count_queries(vc_client, url) == small == 6
+    # session, user with their area, the proposals offered with their meetings' areas, the
+    # area choices, the organization choices.
+    assert count_queries(vc_client, url) == small == 5
 
 
 # -- editing ---------------------------------------------------------------------------------
@@ -513,9 +513,9 @@ def test_edit_page_queries_do_not_grow_with_funding_lines(vc_client, project):
     for source in [F.REWARD_SUBSIDY, F.DONATIONS, F.MATERIALS, F.VILLAGE_COLLECTIVE]:
         FundingLineFactory(project=project, source=source)
     OrganizationFactory.create_batch(10, area=project.area)
-    # session, user, user's area, the project, the area choices, the organization choices,
-    # the funding lines.
-    assert count_queries(vc_client, url) == small == 7
+    # session, user with their area, the project, the area choices, the organization
+    # choices, the funding lines.
+    assert count_queries(vc_client, url) == small == 6
 
 
 # -- the detail page -------------------------------------------------------------------------
@@ -613,13 +613,13 @@ def test_detail_queries_do_not_grow_with_the_chain(vc_client, full_project, vill
         stewardship = StewardshipFactory(project=full_project, person=PersonFactory(area=village))
         StewardshipLogFactory.create_batch(3, stewardship=stewardship)
         EvaluationFactory(project=full_project)
-    # session, user, user's area, the project with its area, lead organization and outcome,
+    # session, user with their area, the project with its area, lead organization and outcome,
     # the funding lines, the funding totals, the proposals with their meetings' areas, the
     # updates with who recorded them, the stewardships with organization and person, their
     # log entries, the evaluations; the change history of the project, of its funding lines,
     # of its stewardships (with organization and person), its evaluations and its outcome,
     # each followed by the versions before its changes.
-    assert count_queries(vc_client, url) == small == 21
+    assert count_queries(vc_client, url) == small == 20
 
 
 # -- progress and completion -----------------------------------------------------------------
@@ -806,8 +806,8 @@ def test_progress_and_complete_pages_have_constant_queries(vc_client, project, n
     url = reverse(name, args=[project.pk])
     small = count_queries(vc_client, url)
     ProjectUpdateFactory.create_batch(10, project=project)
-    # session, user, user's area, the project with its area.
-    assert count_queries(vc_client, url) == small == 4
+    # session, user with their area, the project with its area.
+    assert count_queries(vc_client, url) == small == 3
 
 
 # -- scope: every project page answers 404 outside the user's area ---------------------------

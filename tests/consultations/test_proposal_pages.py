@@ -215,9 +215,9 @@ def test_list_query_count_does_not_grow_with_rows(signed_in, proposal_in, meetin
         ProposalFactory(
             meeting=MeetingFactory(area=meeting.area), raised_by=PersonFactory(area=meeting.area)
         )
-    # session, user, the user's area (page header), count for the paginator, the areas of the
-    # filter's select, the page of proposals with meeting, area, proposer and handling unit
-    assert count_queries(signed_in, url) == few == 6
+    # session, user with their area, count for the paginator, the areas of the filter's
+    # select, the page of proposals with meeting, area, proposer and handling unit
+    assert count_queries(signed_in, url) == few == 5
 
 
 def test_list_requires_sign_in(client, db):
@@ -280,12 +280,12 @@ def test_board_query_count_does_not_grow_with_rows(signed_in, proposal_in):
     for _ in range(10):
         for stage in [S.RAISED, S.DELIBERATING, S.ADOPTED, S.REJECTED, S.REFERRED]:
             proposal_in(stage)
-    # session, user, the user's area (page header), counts by status, the newest of each of
-    # the 5 statuses (with meeting, area, proposer and handling unit joined), the areas of the
-    # filter's select
-    assert count_queries(signed_in, url) == few == 10
+    # session, user with their area, counts by status, the newest of each of the 5 statuses
+    # (with meeting, area, proposer and handling unit joined), the areas of the filter's
+    # select
+    assert count_queries(signed_in, url) == few == 9
     # Unchanged data: the counts and columns come from the cache.
-    assert count_queries(signed_in, url) == 4
+    assert count_queries(signed_in, url) == 3
 
 
 def test_board_figures_follow_changes_and_filters(signed_in, proposal_in):
@@ -397,9 +397,9 @@ def test_raise_form_query_count_does_not_grow_with_people(signed_in, meeting):
     PersonFactory(area=meeting.area)
     few = count_queries(signed_in, url)
     PersonFactory.create_batch(10, area=meeting.area)
-    # session, user, the meeting with its area, the user's area (page header), the people of
-    # the proposer select with their areas
-    assert count_queries(signed_in, url) == few == 5
+    # session, user with their area, the meeting with its area, the people of the proposer
+    # select with their areas
+    assert count_queries(signed_in, url) == few == 4
 
 
 # --- which steps are offered ------------------------------------------------------------------
@@ -837,9 +837,9 @@ def test_step_pages_render_with_a_constant_number_of_queries(signed_in, proposal
     url = step_url(step, proposal)
     few = count_queries(signed_in, url)
     OrganizationFactory.create_batch(10, area=village)
-    # session, user, the proposal with meeting, area, proposer and handling unit joined, the
-    # user's area (page header); the referral form adds the organizations of its select
-    assert count_queries(signed_in, url) == few == (5 if step == "refer" else 4)
+    # session, user with their area, the proposal with meeting, area, proposer and handling
+    # unit joined; the referral form adds the organizations of its select
+    assert count_queries(signed_in, url) == few == (4 if step == "refer" else 3)
 
 
 def test_village_committee_can_refer_to_a_town_or_county_unit(

@@ -207,8 +207,8 @@ def test_stewardship_form_queries_do_not_grow_with_choices(vc_client, project, v
     OrganizationFactory.create_batch(10, area=village)
     PersonFactory.create_batch(10, area=village)
     StewardshipLogFactory.create_batch(10, stewardship=stewardship)
-    # create: session, user, user's area, the project, organization and person choices.
-    # edit: session, user, user's area, the stewardship with project, organization and
+    # create: session, user with their area, the project, organization and person choices.
+    # edit: session, user with their area, the stewardship with project, organization and
     # person, organization and person choices.
-    # log: session, user, user's area, the stewardship with project, organization and person.
-    assert [count_queries(vc_client, url) for url in urls] == small == [6, 6, 4]
+    # log: session, user with their area, the stewardship with project, organization, person.
+    assert [count_queries(vc_client, url) for url in urls] == small == [5, 5, 3]

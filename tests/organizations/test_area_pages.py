@@ -243,14 +243,14 @@ def test_area_pages_query_count_does_not_grow_with_rows(
     small = {area: count(client, county_staff, area) for area in (county, town)}
     _grow(county, town)
     large = {area: count(client, county_staff, area) for area in (county, town)}
-    # 1 session, 2 user, 3 the user's area, 4 the area with its highlight and parent,
-    # 5 its ancestors (none above a county: no query), 6 people per category,
-    # 7 organizations below per kind, 8 organizations in the area, 9 child areas with
-    # their highlight, 10-11 meetings and proposals per child area (one GROUP BY each),
-    # 12 recent meetings, 13 recent proposals.
-    assert len(small[town]) == 13, [q["sql"] for q in small[town]]
-    assert len(small[county]) == 12, [q["sql"] for q in small[county]]
+    # 1 session, 2 user with their area, 3 the area with its highlight and parent,
+    # 4 its ancestors (none above a county: no query), 5 people per category,
+    # 6 organizations below per kind, 7 organizations in the area, 8 child areas with
+    # their highlight, 9-10 meetings and proposals per child area (one GROUP BY each),
+    # 11 recent meetings, 12 recent proposals.
+    assert len(small[town]) == 12, [q["sql"] for q in small[town]]
+    assert len(small[county]) == 11, [q["sql"] for q in small[county]]
     assert len(large[town]) == len(small[town])
     assert len(large[county]) == len(small[county])
     # Unchanged data: the per-child counts and the recent rows come from the cache.
-    assert len(count(client, county_staff, town)) == 9
+    assert len(count(client, county_staff, town)) == 8

@@ -135,10 +135,10 @@ def test_list_queries_do_not_grow_with_rows(client, county_staff, village, hamle
     url = reverse("organization_list")
     small = count_queries(client, url, {"area": village.pk})
     add(20)
-    # session, user, user's area, the chosen area (opening the filter's tree, then
+    # session, user with their area, the chosen area (opening the filter's tree, then
     # validating it), count, the filter's area choices, the page of organizations with areas,
     # parents and member counts.
-    assert count_queries(client, url, {"area": village.pk}) == small == 8
+    assert count_queries(client, url, {"area": village.pk}) == small == 7
 
 
 # The organization's page ----------------------------------------------------------------------
@@ -243,9 +243,10 @@ def test_detail_queries_do_not_grow_with_rows(client, county_staff, village):
     url = reverse("organization_detail", args=[council.pk])
     small = count_queries(client, url)
     add(10)
-    # session, user, user's area, the organization with area and parent, members with their
-    # people, meetings hosted or attended with areas, proposals referred with meeting areas.
-    assert count_queries(client, url) == small == 7
+    # session, user with their area, the organization with area and parent, members with
+    # their people, meetings hosted or attended with areas, proposals referred with meeting
+    # areas.
+    assert count_queries(client, url) == small == 6
 
 
 def test_village_committee_cannot_open_or_change_another_villages_organization(

@@ -165,10 +165,10 @@ def test_list_queries_do_not_grow_with_rows(client, county_staff, village, hamle
     small = count_queries(client, url, {"area": village.pk})
     PersonFactory.create_batch(20, area=village, phone="13812345678")
     PersonFactory.create_batch(10, area=hamlet)
-    # session, user, user's area (scope and header), the chosen area (opening the filter's
-    # tree, then validating it), count, the filter's area choices, the page of people with
-    # their areas and parents.
-    assert count_queries(client, url, {"area": village.pk}) == small == 8
+    # session, user with their area (scope and header), the chosen area (opening the
+    # filter's tree, then validating it), count, the filter's area choices, the page of
+    # people with their areas and parents.
+    assert count_queries(client, url, {"area": village.pk}) == small == 7
 
 
 # The person's page ----------------------------------------------------------------------------
@@ -247,10 +247,10 @@ def test_detail_queries_do_not_grow_with_rows(client, county_staff, village):
     url = reverse("person_detail", args=[person.pk])
     small = count_queries(client, url)
     add(10)
-    # session, user, user's area, person with area and parent, memberships with their
+    # session, user with their area, person with area and parent, memberships with their
     # organizations and areas, the membership form's organization choices, meetings
     # moderated, proposals raised.
-    assert count_queries(client, url) == small == 8
+    assert count_queries(client, url) == small == 7
 
 
 # The person form ------------------------------------------------------------------------------
