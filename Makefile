@@ -66,8 +66,10 @@ BENCH_MEETINGS ?= 50000
 BENCH_SECONDS ?= 5
 BENCH_ARGS ?=
 # Loopback only: a key of its own, no HTTPS redirect, and BENCH=1 routes the bare view.
+# The cache is Redis, as docs/deploy.md sets up production (a database of its own).
+BENCH_CACHE ?= redis://127.0.0.1:6379/7
 BENCH_ENV := DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) SECRET_KEY=bench-only-not-secret DEBUG=0 \
-	ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 BENCH=1
+	ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 BENCH=1 CACHE_URL=$(BENCH_CACHE)
 
 bench: compilemessages
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \

@@ -11,9 +11,12 @@ afresh: a figure is never older than the last change. ``AGGREGATE_CACHE_SECONDS`
 the age of figures for changes that bypass the signals (bulk loads, raw SQL).
 """
 
+import functools
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,10 +55,23 @@ def data_changed(**_signal_kwargs):
     transaction.on_commit(_bump)
 
 
+@functools.cache
+def release():
+    """A fingerprint of the code that computes and reads the figures, read once per process:
+    values stored by an older release (in a cache that outlives a restart, such as Redis)
+    may have another shape, and are not used."""
+    digest = hashlib.sha256()
+    for app in ("consultations", "organizations"):
+        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cached(name, scope, compute):
     """``compute()``'s value for ``scope`` (a string naming what it covers: the user's area,
     the filters), from the cache while the data has not changed since."""
-    key = f"{VALUE_KEY}:{name}:{version()}:{scope}"
+    key = f"{VALUE_KEY}:{release()}:{name}:{version()}:{scope}"
     stored = cache.get(key)
     if stored is None:
         stored = Figures(value=compute(), computed_at=timezone.now())

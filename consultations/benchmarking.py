@@ -68,6 +68,13 @@ class Page:
     user: str = "admin"  # admin (a province-wide superuser), county (county staff) or None
 
 
+def yardstick(results, page):
+    """The bare view a page is compared with: signed in for staff pages (the middleware
+    loads the session and the user for both), anonymous for the public board."""
+    wanted = "/bench/bare/signed-in/" if page.user is not None else "/bench/bare/"
+    return next((r for r in results if r.page.paths == [wanted]), None)
+
+
 @dataclass
 class Run:
     """One wrk run: requests completed in the time, latency percentiles in milliseconds."""
@@ -170,7 +177,8 @@ def build_pages(*, seed=6):
     deep = max(1, min(10_000, -(-n_meetings // 25)))
 
     pages = [
-        Page("bare view (same middleware)", ["/bench/bare/"], "bare", user=None),
+        Page("bare view, anonymous", ["/bench/bare/"], "bare", user=None),
+        Page("bare view, signed in", ["/bench/bare/signed-in/"], "bare"),
         Page("dashboard", [_url("dashboard")], "page", Meeting),
         Page("meetings: first page", [_url("meeting_list")], "list", Meeting),
         Page("meetings: one county", [_url("meeting_list", area=county_pk)], "list", Meeting),

@@ -50,6 +50,31 @@ def test_the_bare_view_answers_anyone_through_the_middleware_without_a_query(db,
     assert len(queries) == 0
 
 
+def test_the_signed_in_bare_view_loads_the_session_and_the_user_as_staff_pages_do(
+    db, bench_routes, county_staff
+):
+    client = Client()
+    # Anonymous: sent to sign in, like every staff page.
+    assert client.get("/bench/bare/signed-in/").status_code == 302
+    client.force_login(county_staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/bench/bare/signed-in/")
+    assert response.status_code == 200 and response.content == b"ok"
+    # The session, then the user with their area: what every staff page's middleware loads.
+    assert len(queries) == 2
+
+
+def test_staff_pages_are_compared_with_the_signed_in_bare_view():
+    results = [
+        bm.Result(bm.Page("bare", ["/bench/bare/"], "bare", user=None), None, 0, 200, 2),
+        bm.Result(bm.Page("bare in", ["/bench/bare/signed-in/"], "bare"), None, 2, 200, 2),
+    ]
+    staff = bm.Page("会议列表", ["/meetings/"], "list", Meeting)
+    public = bm.Page("公开", ["/public/"], "public", user=None)
+    assert bm.yardstick(results, staff) is results[1]
+    assert bm.yardstick(results, public) is results[0]
+
+
 @pytest.fixture
 def matters(village, other_village):
     project = ProjectFactory(area=village)

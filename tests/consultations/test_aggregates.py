@@ -55,3 +55,10 @@ def test_figures_computed_inside_the_changing_transaction_are_dropped_at_commit(
         # version of the moment; the commit must leave that entry behind.
         aggregates.cached("meetings", "all", lambda: "from old rows")
     assert aggregates.cached("meetings", "all", _count_meetings).value == 1
+
+
+@pytest.mark.django_db
+def test_values_stored_by_another_release_are_not_used(monkeypatch):
+    assert aggregates.cached("n", "all", lambda: "old code").value == "old code"
+    monkeypatch.setattr(aggregates, "release", lambda: "another release")
+    assert aggregates.cached("n", "all", lambda: "new code").value == "new code"

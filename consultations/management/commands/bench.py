@@ -106,11 +106,11 @@ class Command(BaseCommand):
             self._stop(server)
         self.load_after = os.getloadavg()
 
-        bare = results[0]
         for result in results:
-            if bare.single.rps:
+            bare = bm.yardstick(results, result.page)
+            if bare is not None and bare.single.rps:
                 result.ratio_single = result.single.rps / bare.single.rps
-            if bare.several.rps:
+            if bare is not None and bare.several.rps:
                 result.ratio_several = result.several.rps / bare.several.rps
         self.stdout.write("")
         self.stdout.write(bm.plain_table(results, self.connections))
