@@ -20,8 +20,9 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
-# Text filters (``icontains``) read every candidate row's text: counting stops sooner.
-TEXT_COUNT_CAP = 1_000
+# Text filters (``icontains``) read every candidate row's text, and no index serves a
+# two-character Chinese word (trigram indexes need three): counting stops sooner.
+TEXT_COUNT_CAP = 200
 DEEP_OFFSET = 1_000
 
 
