@@ -1,7 +1,10 @@
 """The list filters' area select: a tree opened along one path, never the whole province."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.db import connection
+from django.forms import Select
 from django.test.utils import CaptureQueriesContext
 
 from consultations.forms.meetings import MeetingFilterForm
@@ -64,3 +67,42 @@ def test_the_number_of_queries_does_not_depend_on_the_tree(county_staff, village
             code=f"421221101{300 + n}", name=f"新村{n}", level=AreaLevel.VILLAGE, parent=town
         )
     assert queries() == before
+
+
+class _Markup(HTMLParser):
+    """Tags with their attributes (in any order) and the text between them."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.parts = []
+        self.feed(str(html))
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.append((tag, sorted(attrs)))
+
+    def handle_endtag(self, tag):
+        self.parts.append(("/" + tag, None))
+
+    def handle_data(self, data):
+        if data.strip():
+            self.parts.append(("text", data.strip()))
+
+
+@pytest.mark.parametrize("chosen", ["", "village", "bogus"])
+def test_the_area_select_is_written_as_django_writes_it(county_staff, village, tree, chosen):
+    Area.objects.create(
+        code="421221101299",
+        name="<script>x</script>村",
+        level=AreaLevel.VILLAGE,
+        parent=village.parent,
+    )
+    data = {"area": {"": "", "village": str(village.pk), "bogus": "x"}[chosen]} if chosen else None
+    form = MeetingFilterForm(data, user=county_staff)
+    form.is_valid()
+    field = form.fields["area"]
+    ours = form["area"].as_widget()
+    theirs = form["area"].as_widget(widget=Select(choices=field.choices))
+    assert _Markup(ours).parts == _Markup(theirs).parts
+    assert "<script>" not in ours
+    if chosen == "village":
+        assert "&lt;script&gt;x&lt;/script&gt;村" in ours
