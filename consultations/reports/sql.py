@@ -4,8 +4,8 @@ PostgreSQL alike."""
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Avg, Count, F, FloatField, Func, Q, Subquery, Value, Window
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, RowNumber, TruncDate
+from django.db.models import F, FloatField, Func, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, TruncDate
 from django.utils import timezone
 
 
@@ -137,25 +137,3 @@ def under_way(queryset, start, end, prefix=""):
             Q(**{f"{prefix}actual_end__isnull": True}) | Q(**{f"{prefix}actual_end__gte": start})
         )
     )
-
-
-def median(queryset, expression):
-    """The median of ``expression`` over the rows of ``queryset``, in one query, in SQL.
-
-    PostgreSQL's ``percentile_cont`` has no SQLite counterpart, so the median is taken the way
-    both databases can: number the non-null values in order with ROW_NUMBER(), count them with
-    COUNT(*) OVER (), keep the middle row (an odd count n: row (n+1)/2) or the middle two (an
-    even count: rows n/2 and n/2+1; integer division makes both cases ``(n+1)/2 .. (n+2)/2``)
-    and average what is kept. None when there are no values.
-    """
-    ranked = (
-        queryset.order_by()
-        .annotate(_value=expression)
-        .filter(_value__isnull=False)
-        .annotate(
-            _row=Window(RowNumber(), order_by=[F("_value").asc(), F("pk").asc()]),
-            _count=Window(Count("pk")),
-        )
-    )
-    middle = ranked.filter(_row__gte=(F("_count") + 1) / 2, _row__lte=(F("_count") + 2) / 2)
-    return middle.aggregate(median=Avg("_value", output_field=FloatField()))["median"]

@@ -30,10 +30,11 @@ What each metric's actual figure is:
 A target without anything to measure (no ballots, no decided proposals, no villages, no
 funding) is shown as “no data”, neither met nor behind.
 
-Two queries in all, however many targets and villages: one for the targets with their
-figures, one for the villages behind. Each target computes only the figures of its own metric,
-and every subquery reaches the rows under the measured area through a range of division codes
-that an index serves (``code_under``), so a target reads the rows of its own area only.
+Three queries in all, however many targets and villages: whether any target applies, the
+targets with their figures, and the villages behind. Each target computes only the figures of
+its own metric, and every subquery reaches the rows under the measured area through a range
+of division codes that an index serves (``code_under``), so a target reads the rows of its
+own area only.
 
 Targets are returned as ``TargetFigures``: plain values, which the cache keeps.
 """
@@ -238,7 +239,11 @@ FIGURES = (
 
 
 def target_figures(scope):
-    """Each target overlapping the period with its figures (2 queries)."""
+    """Each target overlapping the period with its figures (3 queries; 1 when no target
+    covers the area and period: building the figures' query alone takes Django longer than
+    running it)."""
+    if not _targets(scope).exists():
+        return []
     outer = OuterRef
     twice = lambda name: OuterRef(OuterRef(name))  # noqa: E731 - a reference two levels up
     mcode = OuterRef("mcode")

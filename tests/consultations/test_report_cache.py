@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from consultations import aggregates
 from consultations.models import Meeting, MeetingFormat
-from consultations.reports import Period, Scope, cached_report
+from consultations.reports import FIGURES_VERSION, Period, Scope, cached_report
 from tests.factories import MeetingFactory
 
 from . import test_reports as fixture
@@ -200,7 +200,8 @@ def test_cached_figures_are_plain_picklable_data(world, admin_user, county):
         today=dt.date(2025, 1, 15),
     )
     cached_report(scope)
-    stored = aggregates.cached("report", scope.key, lambda: pytest.fail("recomputed"))
+    name = f"report-v{FIGURES_VERSION}"
+    stored = aggregates.cached(name, scope.key, lambda: pytest.fail("recomputed"))
     assert _plain(stored.value)
     # What Redis would store and give back (the bytes are our own).
     assert pickle.loads(pickle.dumps(stored.value)) == stored.value  # noqa: S301
