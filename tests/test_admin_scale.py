@@ -127,7 +127,7 @@ def test_filtered_changelist_counts_at_most_a_capped_number(
     MeetingFactory.create_batch(8, area=village, format=MeetingFormat.COURTYARD)
     MeetingFactory.create_batch(2, area=village, format=MeetingFormat.EVENING_TALK)
     analyze(Meeting)
-    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 3)
+    monkeypatch.setattr(EstimatedCountPaginator, "count_cap", 3)
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(MEETINGS, {"format__exact": MeetingFormat.COURTYARD})

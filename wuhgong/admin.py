@@ -7,22 +7,17 @@ Four promises hold for every admin page built on ``WuhgongAdminMixin``:
 - only administrators (superusers) may delete.
 """
 
-import json
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consultations import public_board
+from wuhgong.pagination import ListPaginator
 
 admin.site.site_header = _("Wuhgong: village consultation records")
 admin.site.site_title = _("Wuhgong administration")
@@ -42,84 +37,13 @@ def stamp_recorder(obj, user):
             setattr(obj, name, user)
 
 
-def table_estimate(queryset):
-    """PostgreSQL's estimate of the rows in ``queryset``'s table, as its planner makes it
-    (the rows per page of the last ANALYZE times the table's current pages); None when the
-    table was never analysed. One catalogue query, however big the table."""
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT CASE WHEN c.relpages > 0"
-            " THEN c.reltuples / c.relpages"
-            " * (pg_relation_size(c.oid) / current_setting('block_size')::int)"
-            " ELSE c.reltuples END"
-            " FROM pg_class c WHERE c.oid = to_regclass(%s)",
-            [connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)],
-        )
-        row = cursor.fetchone()
-    if row is None or row[0] is None or row[0] < 0:
-        return None
-    return int(row[0])
+class EstimatedCountPaginator(ListPaginator):
+    """The changelists' paginator: never counts millions of rows on PostgreSQL, reads deep
+    pages by deferred join (``wuhgong.pagination``); an estimated count reads "about N"."""
 
-
-def plan_estimate(queryset):
-    """The rows PostgreSQL's planner expects ``queryset`` to return (EXPLAIN, not run)."""
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that never counts millions of rows on PostgreSQL.
-
-    ``COUNT(*)`` reads every row (PostgreSQL keeps no row count): 60 ms for a million
-    meetings, 150 ms for two million proposals, on every changelist request. Instead:
-
-    - unfiltered, a table the planner estimates above ``estimate_above`` rows shows that
-      estimate (read from the catalogue, like the planner does);
-    - otherwise rows are counted exactly, but at most ``exact_up_to + 1`` of them (a
-      ``LIMIT`` inside the count); beyond that, the planner's estimate of the filtered
-      query is shown (and never less than what was counted).
-
-    ``count_is_estimated`` says which; the changelist then reads "about N". Other
-    databases (SQLite) count exactly, as Django does.
-
-    From ``deep_offset`` rows on, a page is read as a deferred join: the page's ids first,
-    by the sort index, then only those rows whole (``OFFSET`` would read and join every
-    row before the page).
-    """
-
-    estimate_above = 10_000
-    exact_up_to = 10_000
-    deep_offset = 1_000
-    count_is_estimated = False
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = self.object_list
-        if isinstance(rows, QuerySet) and bottom >= self.deep_offset:
-            rows = rows.filter(pk__in=rows.values("pk")[bottom : bottom + self.per_page])
-            return self._get_page(rows, number, self)
-        return super().page(number)
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        if (
-            not isinstance(queryset, QuerySet)
-            or connections[queryset.db].vendor != "postgresql"
-            or queryset.query.is_empty()
-        ):
-            return super().count
-        if not queryset.query.where and not queryset.query.combinator:
-            estimate = table_estimate(queryset)
-            if estimate is not None and estimate > self.estimate_above:
-                self.count_is_estimated = True
-                return estimate
-        counted = queryset.order_by().values("pk")[: self.exact_up_to + 1].count()
-        if counted <= self.exact_up_to:
-            return counted
-        self.count_is_estimated = True
-        return max(counted, plan_estimate(queryset))
+    @property
+    def count_is_estimated(self):
+        return self.estimated
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):

@@ -1,13 +1,18 @@
 """Pagination that costs the same on page 1 of a village and page 10,000 of a province.
 
 Django's ``Paginator`` counts every matching row (``COUNT(*)`` over a million meetings takes
-longer than the page itself) and reads deep pages with ``OFFSET``, which makes the database
-fetch and throw away every row before the page. ``ListPaginator`` bounds both:
+longer than the page itself; PostgreSQL keeps no row count) and reads deep pages with
+``OFFSET``, which makes the database fetch and throw away every row before the page.
+``ListPaginator`` bounds both, for the staff lists and the admin's changelists alike:
 
-- It counts at most ``COUNT_CAP + 1`` rows (``TEXT_COUNT_CAP + 1`` when searching text).
-  Past the cap PostgreSQL's planner estimates the total (the page then says the number is
-  approximate); other databases, used for demos and tests with small data, count exactly.
-- From ``DEEP_OFFSET`` rows on, a page is read as a *deferred join*: the page's ids are
+- Unfiltered, a table PostgreSQL estimates above ``estimate_above`` rows shows that
+  estimate, read from the catalogue as the planner reads it.
+- Otherwise it counts at most ``count_cap + 1`` rows (``TEXT_COUNT_CAP + 1`` when the list
+  searches text). Past the cap PostgreSQL's planner estimates the filtered total (never
+  less than what was counted).
+- Either way ``estimated`` says so, and the page reads "about N" / "（约数）". Other
+  databases, used for demos and tests with small data, count exactly, as Django does.
+- From ``deep_offset`` rows on, a page is read as a *deferred join*: the page's ids are
   found first in a subquery, which an index on the sort columns answers without touching the
   table, and only those rows are then read whole. One query either way.
 """
@@ -23,7 +28,6 @@ COUNT_CAP = 10_000
 # Text filters (``icontains``) read every candidate row's text, and no index serves a
 # two-character Chinese word (trigram indexes need three): counting stops sooner.
 TEXT_COUNT_CAP = 200
-DEEP_OFFSET = 1_000
 
 
 def count_cap_for(filters, text_field="q"):
@@ -32,43 +36,70 @@ def count_cap_for(filters, text_field="q"):
     return TEXT_COUNT_CAP if searching else COUNT_CAP
 
 
-def estimated_rows(queryset):
-    """PostgreSQL's planner estimate of how many rows ``queryset`` returns, or None."""
-    if connections[queryset.db].vendor != "postgresql":
+def table_estimate(queryset):
+    """PostgreSQL's estimate of the rows in ``queryset``'s table, as its planner makes it
+    (the rows per page of the last ANALYZE times the table's current pages); None when the
+    table was never analysed. One catalogue query, however big the table."""
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN c.relpages > 0"
+            " THEN c.reltuples / c.relpages"
+            " * (pg_relation_size(c.oid) / current_setting('block_size')::int)"
+            " ELSE c.reltuples END"
+            " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+            [connection.ops.quote_name(queryset.model._meta.db_table)],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None or row[0] < 0:
         return None
+    return int(row[0])
+
+
+def plan_estimate(queryset):
+    """The rows PostgreSQL's planner expects ``queryset`` to return (EXPLAIN, not run)."""
     plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class ListPaginator(Paginator):
-    """A ``Paginator`` with a capped count and deferred-join deep pages (see the module)."""
+    """A ``Paginator`` with estimated counts and deferred-join deep pages (see the module)."""
 
-    def __init__(self, object_list, per_page, *, count_cap=None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count_cap = COUNT_CAP if count_cap is None else count_cap
+    count_cap = COUNT_CAP
+    estimate_above = COUNT_CAP
+    deep_offset = 1_000
+
+    def __init__(self, object_list, per_page, *args, count_cap=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count_cap is not None:
+            self.count_cap = count_cap
         self.estimated = False
 
     @cached_property
     def count(self):
-        if not isinstance(self.object_list, QuerySet):
+        queryset = self.object_list
+        if (
+            not isinstance(queryset, QuerySet)
+            or connections[queryset.db].vendor != "postgresql"
+            or queryset.query.is_empty()
+        ):
             return super().count
-        capped = self.object_list.order_by()[: self.count_cap + 1].count()
-        if capped <= self.count_cap:
-            return capped
-        estimate = estimated_rows(self.object_list)
-        if estimate is None:
-            return self.object_list.count()
+        if not queryset.query.where and not queryset.query.combinator:
+            estimate = table_estimate(queryset)
+            if estimate is not None and estimate > self.estimate_above:
+                self.estimated = True
+                return estimate
+        counted = queryset.order_by().values("pk")[: self.count_cap + 1].count()
+        if counted <= self.count_cap:
+            return counted
         self.estimated = True
-        # The estimate may fall short of what was just counted; never show fewer.
-        return max(estimate, capped)
+        return max(counted, plan_estimate(queryset))
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
         rows = self.object_list
-        if isinstance(rows, QuerySet) and bottom >= DEEP_OFFSET:
-            rows = rows.filter(pk__in=rows.values("pk")[bottom:top])
-        else:
-            rows = rows[bottom:top]
-        return self._get_page(rows, number, self)
+        if isinstance(rows, QuerySet) and bottom >= self.deep_offset:
+            rows = rows.filter(pk__in=rows.values("pk")[bottom : bottom + self.per_page])
+            return self._get_page(rows, number, self)
+        return super().page(number)
