@@ -11,6 +11,16 @@ database, under a county of its own (code 429901) that it removes afterwards:
     .venv/bin/python tests/bench/export_bench.py --rows 1000000 --skip-xlsx   # the million
     .venv/bin/python tests/bench/export_bench.py --rows 0 --import-rows 5000   # import only
 
+``--existing`` measures the exports of the rows already in the database instead, reading
+only (nothing seeded, nothing removed), as a province-wide superuser; ``--what`` picks the
+export and ``--rows`` limits the rows (0: all of them), e.g. on the province of
+``manage.py seed_scale``:
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/wuhgong_bench_1m SECRET_KEY=x DEBUG=0
+    .venv/bin/python tests/bench/export_bench.py --existing --rows 0 --skip-xlsx --skip-trace
+    .venv/bin/python tests/bench/export_bench.py --existing --what proposals --rows 0 --skip-xlsx
+    .venv/bin/python tests/bench/export_bench.py --existing --rows 100000 --skip-csv
+
 Each measurement runs in a fresh Python process, so that its peak resident memory
 (VmHWM, reset just before it starts) belongs to it alone; "growth" is that peak minus the
 process's size when the measurement starts. A second CSV run under tracemalloc reports the
@@ -186,8 +196,32 @@ def current_rss_mb():
     return rss_mb()
 
 
-def measure(kind, trace):
-    """One export, in this process: time, rows, bytes, peak memory."""
+def existing(what, rows):
+    """(resource class, queryset) of an export of the rows already there, as a
+    province-wide superuser who is not saved (nothing is written)."""
+    from consultations import resources
+    from consultations.models import Evaluation, Meeting, Outcome, Project, Proposal
+    from organizations.models import User
+
+    user = User(username="export-bench", is_superuser=True)
+    model, resource_class, order = {
+        "meetings": (Meeting, resources.MeetingResource, ("-starts_at", "-id")),
+        "proposals": (Proposal, resources.ProposalResource, ("-created_at", "-id")),
+        "projects": (Project, resources.ProjectResource, ("-created_at", "-id")),
+        "evaluations": (Evaluation, resources.EvaluationResource, ("-evaluated_on", "-id")),
+        "outcomes": (
+            Outcome,
+            resources.OutcomeResource,
+            ("project__area__code", "-disclosed_on", "-id"),
+        ),
+    }[what]
+    queryset = model.objects.visible_to(user).order_by(*order)
+    return resource_class(user=user), queryset[:rows] if rows else queryset
+
+
+def measure(kind, trace, what=None, rows=0):
+    """One export, in this process: time, rows, bytes, peak memory. ``what``: an export of
+    the rows already in the database (``existing``) rather than of the bench county."""
     from django.utils import translation
 
     from consultations.models import Meeting
@@ -196,14 +230,20 @@ def measure(kind, trace):
     from organizations.models import Area
 
     translation.activate("zh-hans")
-    county = Area.objects.get(code=COUNTY)
-    meetings = Meeting.objects.visible_to(superuser()).within(county).order_by("-starts_at", "-id")
+    if what:
+        resource_, meetings = existing(what, rows)
+    else:
+        county = Area.objects.get(code=COUNTY)
+        meetings = (
+            Meeting.objects.visible_to(superuser()).within(county).order_by("-starts_at", "-id")
+        )
+        resource_ = None
     baseline = current_rss_mb()
     reset_peak_rss()
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
-    resource_ = MeetingResource(user=superuser())
+    resource_ = resource_ or MeetingResource(user=superuser())
     if kind == "csv":
         response = csv_response(resource_, meetings, "会议")
     else:
@@ -214,7 +254,9 @@ def measure(kind, trace):
         if first_byte is None:
             first_byte = time.perf_counter() - started
         size += len(chunk)
-        lines += chunk.count(b"\n")
+        # Records end with CR LF; a line break inside a cell is a bare LF (or CR LF typed
+        # into the text, which would be counted here too).
+        lines += chunk.count(b"\r\n")
     response.close()
     elapsed = time.perf_counter() - started
     result = {
@@ -228,6 +270,8 @@ def measure(kind, trace):
     }
     if kind == "csv":
         result["rows"] = lines - 1
+    if what:
+        result["what"] = what
     if trace:
         _current, peak = tracemalloc.get_traced_memory()
         result["python_heap_peak_mb"] = round(peak / 2**20, 1)
@@ -321,6 +365,18 @@ def main():
         "--skip-trace", action="store_true", help="no second CSV run under tracemalloc"
     )
     parser.add_argument("--keep", action="store_true", help="leave the bench rows in place")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure the exports of the rows already in the database (read only)",
+    )
+    parser.add_argument(
+        "--what",
+        choices=["meetings", "proposals", "projects", "evaluations", "outcomes"],
+        default="meetings",
+        help="with --existing: which export",
+    )
+    parser.add_argument("--skip-csv", action="store_true")
     parser.add_argument("--measure", choices=["csv", "xlsx", "import"], help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -329,26 +385,40 @@ def main():
         print(json.dumps(measure_import(args.import_rows)))
         return
     if args.measure:
-        print(json.dumps(measure(args.measure, args.trace)))
+        what = args.what if args.existing else None
+        print(json.dumps(measure(args.measure, args.trace, what, args.rows)))
         return
 
     from django.db import connection
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    cleanup()
 
     def report(result):
         if result["kind"] in ("csv", "xlsx"):
-            rate = args.rows / result["seconds"] if result["seconds"] else 0
+            rows = result.get("rows") or args.rows
+            rate = rows / result["seconds"] if result["seconds"] else 0
             result["rows_per_s"] = round(rate)
         print(json.dumps(result, ensure_ascii=False), flush=True)
+
+    if args.existing:
+        extra = ["--existing", "--what", args.what, "--rows", str(args.rows)]
+        if not args.skip_csv:
+            report(child(["--measure", "csv", *extra]))
+            if not args.skip_trace:
+                report(child(["--measure", "csv", "--trace", *extra]))
+        if not args.skip_xlsx:
+            report(child(["--measure", "xlsx", *extra]))
+        return
+
+    cleanup()
 
     try:
         if args.rows:
             seconds = seed(args.rows)
             print(f"seeded {args.rows:,} meetings in {seconds:.1f} s", flush=True)
-            report(child(["--measure", "csv"]))
-            if not args.skip_trace:
+            if not args.skip_csv:
+                report(child(["--measure", "csv"]))
+            if not args.skip_trace and not args.skip_csv:
                 report(child(["--measure", "csv", "--trace"]))
             if not args.skip_xlsx:
                 report(child(["--measure", "xlsx"]))
