@@ -436,3 +436,13 @@ def test_healthz_answers_503_when_the_database_is_unreachable(client):
 
 def test_healthz_accepts_only_reads(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_postgresql_connections_run_without_jit_unless_asked():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/wuhgong"
+    assert run_in_production(code, DATABASE_URL=url).stdout.strip() == "-c jit=off"
+    assert run_in_production(code, DATABASE_URL=url, PG_JIT="1").stdout.strip() == ""

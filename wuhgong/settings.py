@@ -102,6 +102,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # request); the health check drops one the server has closed. See docs/deploy.md.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation: it pays off for analytical queries over millions of rows, and
+    # costs 0.4–1 s of compiling on the counts and report queries of a page
+    # (docs/benchmarks.md). PG_JIT=1 turns it back on.
+    if not env.bool("PG_JIT", default=False):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
