@@ -90,6 +90,9 @@ class WuhgongAdminMixin:
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    # Rendering a row costs the admin about 1 ms (every cell through lookup, formatting and
+    # escaping): 50 rows a page rather than Django's 100 halves most of a changelist's time.
+    list_per_page = 50
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
