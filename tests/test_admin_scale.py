@@ -37,6 +37,7 @@ from consultations.models import (
 )
 from organizations.models import Area, AreaLevel, Membership, Organization, Person
 from wuhgong.admin import EstimatedCountPaginator
+from wuhgong.pagination import TEXT_COUNT_CAP
 
 from .factories import HamletFactory, MeetingFactory, VillageFactory
 
@@ -143,6 +144,17 @@ def test_filtered_changelist_counts_at_most_a_capped_number(
         assert "about" in response.text
     else:
         assert cl.result_count == 8
+
+
+def test_a_search_counts_fewer_rows_before_estimating(admin_client, village):
+    MeetingFactory.create_batch(3, area=village, title="修路的会")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(MEETINGS, {"q": "修路"})
+    assert response.context["cl"].result_count == 3
+    if POSTGRESQL:
+        # Text is searched unindexed: at most TEXT_COUNT_CAP + 1 matches are counted.
+        (count,) = counts(queries)
+        assert re.search(rf"LIMIT {TEXT_COUNT_CAP + 1}\b", count)
 
 
 def test_a_small_filtered_list_is_counted_exactly(admin_client, small_pages, village):

@@ -11,13 +11,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consultations import public_board
-from wuhgong.pagination import ListPaginator
+from wuhgong.pagination import TEXT_COUNT_CAP, ListPaginator
 
 admin.site.site_header = _("Wuhgong: village consultation records")
 admin.site.site_title = _("Wuhgong administration")
@@ -99,6 +100,19 @@ class WuhgongAdminMixin:
         if hasattr(queryset, "visible_to"):
             queryset = queryset.visible_to(request.user)
         return queryset
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A search (the changelist's box, an autocomplete's term) reads every candidate row's
+        # text, unindexed: count at most TEXT_COUNT_CAP matches, then estimate. Counting up
+        # to the general cap took 450 ms of an 800 ms search of a million meetings.
+        searching = request.GET.get(SEARCH_VAR) or request.GET.get("term")
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            count_cap=TEXT_COUNT_CAP if searching else None,
+        )
 
     def _choices(self, db_field, request, kwargs):
         """Offer what the related model's admin would list: scoped to the user, and with the
