@@ -71,7 +71,9 @@ def release():
 def cached(name, scope, compute):
     """``compute()``'s value for ``scope`` (a string naming what it covers: the user's area,
     the filters), from the cache while the data has not changed since."""
-    key = f"{VALUE_KEY}:{release()}:{name}:{version()}:{scope}"
+    # Hashed: scopes carry filters in any characters, which some caches refuse in keys.
+    parts = "\x1f".join([release(), version(), name, str(scope)])
+    key = f"{VALUE_KEY}:{hashlib.sha256(parts.encode()).hexdigest()}"
     stored = cache.get(key)
     if stored is None:
         stored = Figures(value=compute(), computed_at=timezone.now())
