@@ -1331,11 +1331,16 @@ class EvaluationResource(SpreadsheetResource):
         "name": ("project__area__name", "meeting__area__name", "proposal__meeting__area__name"),
     }
 
-    def _subject_column(self, what):
+    def _subject_column(self, lookups, constants=None):
+        """A column that writes the first of three values whose subject the evaluation has:
+        read through ``lookups`` (project's, meeting's, proposal's), or ``constants``."""
+
         def pick(project_id, meeting_id, *values):
+            values = constants or values
             return values[0] if project_id else values[1] if meeting_id else values[2]
 
         def pick_sql(project_id, meeting_id, *values):
+            values = [Value(value) for value in constants] if constants else values
             return sql_text(
                 Case(
                     When(IsNull(project_id, False), then=values[0]),
@@ -1345,35 +1350,22 @@ class EvaluationResource(SpreadsheetResource):
                 )
             )
 
-        lookups = ["project_id", "meeting_id", *self.SUBJECT_LOOKUPS[what]]
-        return ExportColumn(lookups, pick, ExportColumn.TEXT, pick_sql)
+        return ExportColumn(
+            ["project_id", "meeting_id", *lookups], pick, ExportColumn.TEXT, pick_sql
+        )
 
     def export_column_area(self):
-        return self._subject_column("code")
+        return self._subject_column(self.SUBJECT_LOOKUPS["code"])
 
     def export_column_area_name(self):
-        return self._subject_column("name")
+        return self._subject_column(self.SUBJECT_LOOKUPS["name"])
 
     def export_column_subject(self):
-        return self._subject_column("title")
+        return self._subject_column(self.SUBJECT_LOOKUPS["title"])
 
     def export_column_subject_kind(self):
         kinds = (str(_("project")), str(_("meeting")), str(_("reply to proposal")))
-
-        def kind(project_id, meeting_id):
-            return kinds[0] if project_id else kinds[1] if meeting_id else kinds[2]
-
-        def kind_sql(project_id, meeting_id):
-            return sql_text(
-                Case(
-                    When(IsNull(project_id, False), then=Value(kinds[0])),
-                    When(IsNull(meeting_id, False), then=Value(kinds[1])),
-                    default=Value(kinds[2]),
-                    output_field=CharField(),
-                )
-            )
-
-        return ExportColumn(["project_id", "meeting_id"], kind, ExportColumn.TEXT, kind_sql)
+        return self._subject_column((), constants=kinds)
 
     def export_column_satisfaction_rate(self):
         def rate(value):

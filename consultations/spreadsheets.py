@@ -129,6 +129,10 @@ def sql_datetime(expression, zone):
     return _Sql(local, template="regexp_replace(%(expressions)s, ':00$', '')")
 
 
+def _neutral(text):
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(value):
     """A value as CSV text: dates as 2024-10-31 19:30, numbers plainly, and text that a
     spreadsheet would take for a formula prefixed with an apostrophe."""
@@ -142,14 +146,7 @@ def csv_text(value):
         return gettext("yes") if value else gettext("no")
     if isinstance(value, int | Decimal | float):
         return str(value)
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def _neutral(text):
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return _neutral(str(value))
 
 
 def _number(value):
