@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from wuhgong.admin import ModelAdmin, TabularInline, WuhgongAdminMixin
 
-from .models import CODE_LENGTH, Area, AreaLevel, Highlight, Membership, Organization, Person, User
+from .models import (
+    LEVEL_OF_CODE_LENGTH,
+    Area,
+    AreaLevel,
+    Highlight,
+    Membership,
+    Organization,
+    Person,
+    User,
+)
 from .scoping import user_area
 
 
@@ -31,9 +40,9 @@ class AreaFilter(admin.SimpleListFilter):
         shown = []
         if code:
             # The chosen area, the areas above it and the areas right under it, in one query.
-            level_of = {length: level for level, length in CODE_LENGTH.items()}
-            prefixes = [code[:n] for n in sorted(level_of) if n <= len(code)]
-            below = [level_of[n] for n in sorted(level_of) if n > len(code)][:1]
+            lengths = sorted(LEVEL_OF_CODE_LENGTH)
+            prefixes = [code[:n] for n in lengths if n <= len(code)]
+            below = [LEVEL_OF_CODE_LENGTH[n] for n in lengths if n > len(code)][:1]
             children = Q(code__startswith=code, level__in=below)
             shown = list(areas.filter(Q(code__in=prefixes) | children))
             self.chosen = next((area for area in shown if area.code == code), None)

@@ -29,6 +29,9 @@ CODE_LENGTH = {
     AreaLevel.HAMLET: 15,
 }
 
+# The level of an area from the length of its code.
+LEVEL_OF_CODE_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
+
 division_code_validator = RegexValidator(r"^\d+$", _("A division code consists of digits only."))
 
 

@@ -13,7 +13,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consultations import uploads
-from organizations.models import CODE_LENGTH, Area, AreaLevel, Organization, Person
+from organizations.models import (
+    CODE_LENGTH,
+    LEVEL_OF_CODE_LENGTH,
+    Area,
+    AreaLevel,
+    Organization,
+    Person,
+)
 from organizations.scoping import sees_everything, user_area
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -121,8 +128,7 @@ def _chosen_area(form, name, visible):
 
 def _children_of(code):
     """The areas one level under the area with this code (codes nest by prefix)."""
-    levels = {length: level for level, length in CODE_LENGTH.items()}
-    return Q(code__startswith=code, level=levels[len(code)] + 1)
+    return Q(code__startswith=code, level=LEVEL_OF_CODE_LENGTH[len(code)] + 1)
 
 
 def scope_area_filter(form, user, name="area", *, deepest=AreaLevel.HAMLET):
