@@ -23,6 +23,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from organizations.scoping import sees_everything
+
 VERSION_KEY = "aggregates:version"
 VALUE_KEY = "aggregates:value"
 
@@ -66,6 +68,14 @@ def release():
             if "migrations" not in path.parts:
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def user_scope(user):
+    """What a user sees, as part of a scope: everything, their area's subtree, or nothing."""
+    if sees_everything(user):
+        return "all"
+    area_id = getattr(user, "area_id", None) if user.is_authenticated else None
+    return f"area-{area_id}" if area_id is not None else "none"
 
 
 def cached(name, scope, compute):

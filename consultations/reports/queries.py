@@ -65,6 +65,7 @@ from django.db.models import (
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
+from consultations import aggregates
 from consultations.models import (
     ATTENDANCE_FIELDS,
     Evaluation,
@@ -162,11 +163,7 @@ class Scope:
         """What the figures depend on, as a cache key: the area, the days of the period, the
         labour-day rate, the day stock figures are counted on, and what the user may see (the
         view answers 404 outside it, so this only keeps users of different areas apart)."""
-        if sees_everything(self.user):
-            sees = "all"
-        else:
-            own = user_area(self.user) if self.user.is_authenticated else None
-            sees = own.code if own is not None else "none"
+        sees = aggregates.user_scope(self.user)
         yuan = format(self.labour_day_yuan.normalize(), "f")
         as_of = self.period.as_of(self.today)
         return (

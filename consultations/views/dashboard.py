@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from consultations import aggregates
 from consultations.models import Evaluation, Meeting, Outcome, Project, ProjectStatus, Proposal
 from consultations.models.stewardship import Stewardship
-from organizations.scoping import sees_everything
 
 ATTENTION_ROWS = 8
 
@@ -87,8 +86,8 @@ def dashboard(request):
     if not user.is_authenticated:
         return redirect("public_index")
     today = timezone.localdate()
-    scope = "all" if sees_everything(user) else f"area-{user.area_id}"
-    figures = aggregates.cached("dashboard", f"{scope}:{today}", lambda: _figures(user, today))
+    scope = f"{aggregates.user_scope(user)}:{today}"
+    figures = aggregates.cached("dashboard", scope, lambda: _figures(user, today))
     n = figures.value
     stages = [
         {

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from consultations import aggregates, services
 from consultations.forms import proposals as forms
 from consultations.models import Meeting, Proposal, ProposalStatus
-from organizations.scoping import get_object_for_user_or_404, sees_everything
+from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
 
 S = ProposalStatus
@@ -290,7 +290,7 @@ def proposal_board(request):
     """
     filters = forms.ProposalFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(Proposal.objects.visible_to(request.user))
-    scope = "all" if sees_everything(request.user) else f"area-{request.user.area_id}"
+    scope = aggregates.user_scope(request.user)
     chosen = sorted(
         (name, str(getattr(value, "pk", value)))
         for name, value in filters.valid_data.items()
