@@ -130,8 +130,11 @@ def test_a_deep_page_finds_its_ids_from_the_index_alone(province):
     page = ListPaginator(ordered, 25, count_cap=10).page(100)
     nodes = _node_types(page.object_list)
     indexes = {index for _type, index in nodes}
-    # The ids from the ordering index (how depends on the table's size), the rows by id.
-    assert {"meeting_start_idx", "consultations_meeting_pkey"} <= indexes
+    # The ids from an index holding (starts_at, id): at province scale the ordering index
+    # meeting_start_idx; on this small table the planner may take meeting_area_start_idx,
+    # which holds them too, and sort. The rows by id.
+    assert indexes & {"meeting_start_idx", "meeting_area_start_idx"}
+    assert "consultations_meeting_pkey" in indexes
     assert ("Seq Scan", None) not in nodes
 
 

@@ -12,9 +12,12 @@ longer than the page itself; PostgreSQL keeps no row count) and reads deep pages
   less than what was counted).
 - Either way ``estimated`` says so, and the page reads "about N" / "（约数）". Other
   databases, used for demos and tests with small data, count exactly, as Django does.
-- From ``deep_offset`` rows on, a page is read as a *deferred join*: the page's ids are
-  found first in a subquery, which an index on the sort columns answers without touching the
-  table, and only those rows are then read whole. One query either way.
+- A page is read as a *deferred join*: the page's ids are found first in a subquery, which
+  an index on the sort columns answers without touching the table, and only those rows are
+  then read whole, with their related rows. Deep pages no longer read and throw away every
+  row before them, and a filtered page (a county's meetings, say) no longer joins each of
+  the county's ten thousand meetings to its organization before keeping 25. One query
+  either way.
 """
 
 import json
@@ -67,7 +70,8 @@ class ListPaginator(Paginator):
 
     count_cap = COUNT_CAP
     estimate_above = COUNT_CAP
-    deep_offset = 1_000
+    # Rows before a page from which it is read as a deferred join: every page, by default.
+    deep_offset = 0
 
     def __init__(self, object_list, per_page, *args, count_cap=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)

@@ -45,8 +45,13 @@ class MeetingQuerySet(InAreaQuerySet):
 class Meeting(Timestamped):
     format = models.CharField(_("format"), max_length=20, choices=MeetingFormat.choices)
     title = models.CharField(_("title"), max_length=200)
+    # Indexed by meeting_area_start_idx, whose first column serves the foreign key too.
     area = models.ForeignKey(
-        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="meetings"
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        db_index=False,
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("start time"))
@@ -114,7 +119,9 @@ class Meeting(Timestamped):
             ),
         ]
         indexes = [
-            models.Index(fields=["area", "starts_at"], name="meeting_area_start_idx"),
+            # An area's meetings in the list's order; with the id, a subtree's newest page is
+            # found from the index alone (ListPaginator's deferred join).
+            models.Index(fields=["area", "starts_at", "id"], name="meeting_area_start_idx"),
             # The list's default order; with the id, deep pages are read from the index alone.
             models.Index(fields=["starts_at", "id"], name="meeting_start_idx"),
             models.Index(fields=["format", "starts_at"], name="meeting_format_start_idx"),
