@@ -27,8 +27,19 @@ from wuhgong.pagination import ListPaginator, count_cap_for
 
 S = ProposalStatus
 PAGE_SIZE = 25
-BOARD_ITEMS = 20
+# Newest per column, as a preview: each column links to its full, filtered list.
+BOARD_ITEMS = 10
 BOARD_COLUMNS = [S.RAISED, S.DELIBERATING, S.ADOPTED, S.REJECTED, S.REFERRED]
+
+
+LIST_DEFERRED = (
+    "description",
+    "rejection_reason",
+    "reply",
+    "feedback",
+    "meeting__agenda",
+    "meeting__minutes",
+)
 
 
 def _with_related(queryset):
@@ -248,7 +259,10 @@ def proposal_step(request, pk, step_name):
 
 def proposal_list(request):
     filters = forms.ProposalListFilterForm(request.GET or None, user=request.user)
-    proposals = filters.filter(_with_related(Proposal.objects.visible_to(request.user)))
+    # Not the long texts the table does not show (the meeting's agenda and minutes, replies).
+    proposals = filters.filter(
+        _with_related(Proposal.objects.visible_to(request.user)).defer(*LIST_DEFERRED)
+    )
     page = ListPaginator(proposals, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
         request.GET.get("page")
     )
