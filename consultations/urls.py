@@ -26,6 +26,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
+    path("meetings/<int:pk>/history/", meetings.meeting_history, name="meeting_history"),
     path("attachments/<int:pk>/", meetings.attachment_file, name="attachment_file"),
     # 共谋 proposals and their decisions
     path("proposals/", proposals.proposal_list, name="proposal_list"),
@@ -47,6 +48,7 @@ urlpatterns = [
     path("projects/new/", projects.project_create, name="project_create"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/history/", projects.project_history, name="project_history"),
     path("projects/<int:pk>/progress/new/", projects.progress_create, name="progress_create"),
     path("projects/<int:pk>/complete/", projects.project_complete, name="project_complete"),
     path("progress/<int:pk>/photo/", projects.progress_photo, name="progress_photo"),
@@ -76,6 +78,7 @@ urlpatterns = [
     ),
     # 一事一档 the matter page
     path("matters/<int:pk>/", matters.matter_detail, name="matter_detail"),
+    path("matters/<int:pk>/history/", matters.matter_history, name="matter_history"),
     # reports: figures for an area and a period, on the page and as a workbook
     path("reports/", reports.report, name="report"),
     path("reports/export.xlsx", reports.report_workbook, name="report_workbook"),

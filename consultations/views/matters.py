@@ -157,8 +157,25 @@ def matter_detail(request, pk):
         "by_stage": {stage.key: stage for stage in stages},
         "place_name": "".join(place.name for place in places),
         "printed_on": today,
-        "history": recent_changes(proposal, user=request.user),
-        "history_limit": HISTORY_LIMIT,
         **_next_steps(proposal),
     }
     return render(request, "consultations/matter_detail.html", context)
+
+
+def matter_history(request, pk):
+    """The proposal's changes on a page of their own: the matter page stays cheap."""
+    proposal = _proposal_for(request, pk)
+    meeting = proposal.meeting
+    return render(
+        request,
+        "consultations/record_history.html",
+        {
+            "record_name": proposal.title,
+            "trail": [
+                (reverse("meeting_detail", args=[meeting.pk]), meeting.title),
+                (reverse("matter_detail", args=[proposal.pk]), proposal.title),
+            ],
+            "history": recent_changes(proposal, user=request.user),
+            "history_limit": HISTORY_LIMIT,
+        },
+    )

@@ -63,6 +63,22 @@ def meeting_detail(request, pk):
             "attending_organizations": meeting.attending_organizations.all(),
             "attachments": meeting.attachments.all(),
             "proposals": meeting.proposals.select_related("raised_by", "project"),
+        },
+    )
+
+
+def meeting_history(request, pk):
+    """The meeting's changes on a page of their own: the detail page stays cheap."""
+    meeting = _meeting_for(request, pk)
+    return render(
+        request,
+        "consultations/record_history.html",
+        {
+            "record_name": meeting.title,
+            "trail": [
+                (reverse("meeting_list"), _("Meetings")),
+                (reverse("meeting_detail", args=[meeting.pk]), meeting.title),
+            ],
             "history": recent_changes(meeting, user=request.user),
             "history_limit": HISTORY_LIMIT,
         },

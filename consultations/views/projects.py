@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import FloatField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Cast, NullIf, Round
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,8 +124,25 @@ def project_detail(request, pk):
             "complete_form": CompleteForm(initial={"actual_end": timezone.localdate()})
             if can_complete
             else None,
+        },
+    )
+
+
+def project_history(request, pk):
+    """The changes of the project and of what hangs off it, on a page of their own."""
+    project = project_for(request, pk)
+    return render(
+        request,
+        "consultations/record_history.html",
+        {
+            "record_name": project.title,
+            "trail": [
+                (reverse("project_list"), _("Projects")),
+                (reverse("project_detail", args=[project.pk]), project.title),
+            ],
             "history": _history(project, request.user),
             "history_limit": HISTORY_LIMIT,
+            "name_records": True,
         },
     )
 

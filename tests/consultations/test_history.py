@@ -1,5 +1,6 @@
-"""The audit history on the record pages and in the admin: who changed what, when, from what
-to what; pages keep a flat query count however long the history grows."""
+"""The audit history on the records' history pages and in the admin: who changed what, when,
+from what to what; pages keep a flat query count however long the history grows, and the
+detail pages only link to it."""
 
 import datetime as dt
 import re
@@ -7,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -61,7 +64,9 @@ def edit(record, user, **values):
 # -- meetings -----------------------------------------------------------------------------------
 
 
-def test_meeting_page_shows_who_changed_the_title_from_what_to_what(client, county_staff, village):
+def test_meeting_history_shows_who_changed_the_title_from_what_to_what(
+    client, county_staff, village
+):
     meeting = MeetingFactory(area=village, title="旧标题")
     client.force_login(county_staff)
     response = client.post(
@@ -70,7 +75,7 @@ def test_meeting_page_shows_who_changed_the_title_from_what_to_what(client, coun
     )
     assert response.status_code == 302
 
-    rows = history_rows(client.get(reverse("meeting_detail", args=[meeting.pk])))
+    rows = history_rows(client.get(reverse("meeting_history", args=[meeting.pk])))
 
     assert len(rows) == 2
     changed = rows[0].split(" | ")
@@ -93,7 +98,7 @@ def test_values_are_shown_as_the_pages_show_them(client, county_staff, village):
     )
     client.force_login(county_staff)
 
-    (changed, _created) = history_rows(client.get(reverse("meeting_detail", args=[meeting.pk])))
+    (changed, _created) = history_rows(client.get(reverse("meeting_history", args=[meeting.pk])))
 
     assert "Format： Courtyard meeting → Village evening talk" in changed
     assert "Host organization： — → 陆水村党支部" in changed
@@ -113,7 +118,7 @@ def test_history_shows_the_latest_twenty_changes_newest_first(client, county_sta
     for number in range(25):
         edit(meeting, county_staff, place=f"第{number}处")
     client.force_login(county_staff)
-    response = client.get(reverse("meeting_detail", args=[meeting.pk]))
+    response = client.get(reverse("meeting_history", args=[meeting.pk]))
 
     rows = history_rows(response)
 
@@ -123,13 +128,13 @@ def test_history_shows_the_latest_twenty_changes_newest_first(client, county_sta
     assert "The latest 20 changes are shown." in text(response)
 
 
-def test_meeting_page_queries_do_not_grow_with_its_history(client, county_staff, village):
+def test_meeting_history_queries_do_not_grow_with_its_history(client, county_staff, village):
     hosts = [OrganizationFactory(area=village) for _ in range(2)]
     meeting = MeetingFactory(area=village)
     client.force_login(county_staff)
     for host in hosts:
         edit(meeting, county_staff, host_organization=host)
-    url = reverse("meeting_detail", args=[meeting.pk])
+    url = reverse("meeting_history", args=[meeting.pk])
     small = count_queries(client, url)
     for number in range(20):
         edit(meeting, county_staff, title=f"第{number}稿", host_organization=hosts[number % 2])
@@ -138,10 +143,12 @@ def test_meeting_page_queries_do_not_grow_with_its_history(client, county_staff,
     assert count_queries(client, url) == small
 
 
-# -- the matter page: a proposal's history ----------------------------------------------------
+# -- the matter's history: a proposal's changes -------------------------------------------------
 
 
-def test_matter_page_shows_the_proposals_field_history_by_whom(client, village_committee, village):
+def test_matter_history_shows_the_proposals_field_history_by_whom(
+    client, village_committee, village
+):
     proposal = services.raise_proposal(
         meeting=MeetingFactory(area=village),
         actor=village_committee,
@@ -151,7 +158,7 @@ def test_matter_page_shows_the_proposals_field_history_by_whom(client, village_c
     services.start_deliberation(proposal=proposal, actor=village_committee)
     client.force_login(village_committee)
 
-    rows = history_rows(client.get(reverse("matter_detail", args=[proposal.pk])))
+    rows = history_rows(client.get(reverse("matter_history", args=[proposal.pk])))
 
     assert rows == [
         rows[0].split(" | ")[0] + " | village | Status： Raised → Under deliberation",
@@ -159,13 +166,13 @@ def test_matter_page_shows_the_proposals_field_history_by_whom(client, village_c
     ]
 
 
-def test_matter_page_queries_do_not_grow_with_the_proposals_history(
+def test_matter_history_queries_do_not_grow_with_the_proposals_history(
     client, village_committee, village
 ):
     proposal = ProposalFactory(meeting=MeetingFactory(area=village), title="第一稿")
     edit(proposal, village_committee, title="第二稿")
     client.force_login(village_committee)
-    url = reverse("matter_detail", args=[proposal.pk])
+    url = reverse("matter_history", args=[proposal.pk])
     small = count_queries(client, url)
     for number in range(20):
         edit(proposal, village_committee, title=f"第{number}稿")
@@ -186,7 +193,7 @@ def test_a_related_record_outside_the_users_area_is_not_named(village_committee,
     assert changed["changes"] == [("Project", "—", "(not available)")]
 
 
-# -- the project page: the project and what hangs off it ----------------------------------------
+# -- the project's history: the project and what hangs off it -----------------------------------
 
 
 @pytest.fixture
@@ -194,7 +201,7 @@ def project(village):
     return ProjectFactory(area=village, title="孙家湾通湾公路硬化", budget=Decimal("120000"))
 
 
-def test_project_page_lists_changes_to_the_project_and_each_record_after_it(
+def test_project_history_lists_changes_to_the_project_and_each_record_after_it(
     client, village_committee, village, project
 ):
     line = FundingLineFactory(project=project, source=FundingSource.DONATIONS)
@@ -211,7 +218,7 @@ def test_project_page_lists_changes_to_the_project_and_each_record_after_it(
     services.publish_outcome(outcome=outcome, actor=village_committee)
     client.force_login(village_committee)
 
-    rows = history_rows(client.get(reverse("project_detail", args=[project.pk])))
+    rows = history_rows(client.get(reverse("project_history", args=[project.pk])))
 
     changes = [row.split(" | ", 2)[2] for row in rows]
     today = date_format(timezone.localdate(), "DATE_FORMAT")
@@ -226,7 +233,7 @@ def test_project_page_lists_changes_to_the_project_and_each_record_after_it(
     assert all(row.split(" | ")[1] == "village" for row in rows[:6])
 
 
-def test_project_page_queries_do_not_grow_with_the_history(
+def test_project_history_queries_do_not_grow_with_the_history(
     client, village_committee, village, project
 ):
     line = FundingLineFactory(project=project)
@@ -236,7 +243,7 @@ def test_project_page_queries_do_not_grow_with_the_history(
     organizations = [OrganizationFactory(area=village) for _ in range(2)]
     edit(project, village_committee, lead_organization=organizations[0])
     client.force_login(village_committee)
-    url = reverse("project_detail", args=[project.pk])
+    url = reverse("project_history", args=[project.pk])
     small = count_queries(client, url)
     for number in range(10):
         edit(project, village_committee, lead_organization=organizations[number % 2])
@@ -247,6 +254,76 @@ def test_project_page_queries_do_not_grow_with_the_history(
         FundingLineFactory(project=project, source=list(FundingSource)[number % 7 + 1])
         project.funding_lines.exclude(pk=line.pk).delete()
     assert count_queries(client, url) == small
+
+
+# -- the detail pages only link to the history; the history pages keep their access rules ------
+
+KINDS = ["meeting", "matter", "project"]
+
+
+@pytest.fixture
+def records(village):
+    meeting = MeetingFactory(area=village)
+    return {
+        "meeting": meeting,
+        "matter": ProposalFactory(meeting=meeting),
+        "project": ProjectFactory(area=village),
+    }
+
+
+def page_queries(client, url):
+    """The page and the SQL it ran."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [query["sql"] for query in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_detail_page_links_to_its_history_without_reading_it(client, county_staff, records, kind):
+    record = records[kind]
+    client.force_login(county_staff)
+    url = reverse(f"{kind}_detail", args=[record.pk])
+    _response, before = page_queries(client, url)
+    for number in range(20):
+        edit(record, county_staff, title=f"第{number}稿")
+
+    response, after = page_queries(client, url)
+
+    assert len(after) == len(before)
+    # django-simple-history keeps the versions in tables named historical<model>.
+    assert [sql for sql in after if "historical" in sql] == []
+    assert f'href="{reverse(f"{kind}_history", args=[record.pk])}"' in text(response)
+    assert 'id="history"' not in text(response)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_history_page_reads_the_history_and_links_back(client, county_staff, records, kind):
+    record = records[kind]
+    client.force_login(county_staff)
+
+    response, queries = page_queries(client, reverse(f"{kind}_history", args=[record.pk]))
+
+    assert [sql for sql in queries if "historical" in sql] != []
+    assert history_rows(response)[0].endswith("Created")
+    assert f'href="{reverse(f"{kind}_detail", args=[record.pk])}"' in text(response)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_history_of_a_record_in_another_area_is_not_found(client, other_town_staff, records, kind):
+    record = records[kind]
+    client.force_login(other_town_staff)
+
+    assert client.get(reverse(f"{kind}_detail", args=[record.pk])).status_code == 404
+    assert client.get(reverse(f"{kind}_history", args=[record.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_history_page_sends_an_anonymous_visitor_to_sign_in(client, records, kind):
+    response = client.get(reverse(f"{kind}_history", args=[records[kind].pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 # -- the admin ----------------------------------------------------------------------------------
