@@ -26,14 +26,19 @@ from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
 CALENDAR_DAYS = 60
-CALENDAR_LIMIT = 200
+# A phone-sized calendar; the rest of the days in the list (a province holds thousands).
+CALENDAR_LIMIT = 100
+LIST_FIELDS = ("starts_at", "title", "format", "area", "attendance_total")
 FEED_SALT = "wuhgong.meeting-feed"
 
 
 def meeting_list(request):
     filters = MeetingFilterForm(request.GET or None, user=request.user)
+    # Only what the table shows: not each meeting's agenda and minutes, kilobytes of text.
     meetings = filters.filter(
-        Meeting.objects.visible_to(request.user).select_related("area", "host_organization")
+        Meeting.objects.visible_to(request.user)
+        .select_related("area")
+        .only(*LIST_FIELDS, "area__name")
     )
     page = ListPaginator(meetings, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
         request.GET.get("page")

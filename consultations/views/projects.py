@@ -46,6 +46,9 @@ from wuhgong.pagination import ListPaginator, count_cap_for
 PAGE_SIZE = 25
 FUNDING_PREFIX = "funding"
 
+# What the project list shows: not each project's description.
+LIST_FIELDS = ("title", "area", "status", "progress", "budget", "planned_end")
+
 
 def project_for(request, pk, queryset=None):
     """The project if the user's area covers it; 404 otherwise. Shared by the later stages."""
@@ -57,7 +60,10 @@ def project_list(request):
     today = timezone.localdate()
     filters = ProjectFilterForm(request.GET or None, user=request.user)
     projects = filters.filter(
-        Project.objects.visible_to(request.user).select_related("area"), today=today
+        Project.objects.visible_to(request.user)
+        .select_related("area")
+        .only(*LIST_FIELDS, "area__name"),
+        today=today,
     )
     page = ListPaginator(projects, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
         request.GET.get("page")
