@@ -231,8 +231,13 @@ class ProposalQuerySet(ScopedQuerySet):
 class Proposal(Timestamped):
     """An issue raised at a meeting, and what was decided about it."""
 
+    # Indexed by proposal_meeting_created_idx, whose first column serves the foreign key too.
     meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="proposals"
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        db_index=False,
     )
     raised_by = models.ForeignKey(
         Person,
@@ -331,6 +336,11 @@ class Proposal(Timestamped):
             models.Index(fields=["status", "created_at", "id"], name="proposal_status_created_idx"),
             # The proposal list's default order, newest first.
             models.Index(fields=["-created_at", "-id"], name="proposal_created_idx"),
+            # An area's proposals (through their meetings) counted and newest first from the
+            # index alone: a county's 20,000 without reading one of them.
+            models.Index(
+                fields=["meeting", "created_at", "id"], name="proposal_meeting_created_idx"
+            ),
             models.Index(fields=["category"], name="proposal_category_idx"),
             models.Index(
                 fields=["referral_due_on"],

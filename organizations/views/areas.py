@@ -80,6 +80,12 @@ def area_home(request):
     return render(request, "organizations/area_home.html", {"counties": counties})
 
 
+def _newest(rows):
+    """The first RECENT_ROWS of ``rows``, chosen by id before they are read whole with their
+    related rows (the ids come from the indexes on area or meeting and date alone)."""
+    return list(rows.filter(pk__in=rows.values("pk")[:RECENT_ROWS]))
+
+
 def _member_counts(area, user):
     """People in the subtree per member category, in PersonCategory's order, zeros included."""
     counted = dict(
@@ -130,8 +136,8 @@ def area_detail(request, code):
         "area-recent",
         area.code,
         lambda: (
-            list(Meeting.objects.within(area).select_related("area")[:RECENT_ROWS]),
-            list(Proposal.objects.within(area).select_related("meeting__area")[:RECENT_ROWS]),
+            _newest(Meeting.objects.within(area).select_related("area")),
+            _newest(Proposal.objects.within(area).select_related("meeting__area")),
         ),
     ).value
     return render(
