@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from consultations.concurrency import VersionedFormMixin
-from consultations.forms.fields import AreaChoiceField, DateInput, scope_area_filter, scope_choices
+from consultations.forms.fields import (
+    AreaChoiceField,
+    DateInput,
+    FastChoiceField,
+    scope_area_filter,
+    scope_choices,
+)
 from organizations.models import (
     AreaLevel,
     Membership,
@@ -187,7 +193,7 @@ class _ListFilterForm(forms.Form):
 
 
 class PersonFilterForm(_ListFilterForm):
-    category = forms.ChoiceField(
+    category = FastChoiceField(
         label=_("category"),
         required=False,
         choices=[("", _("All categories")), *PersonCategory.choices],
@@ -200,7 +206,7 @@ class PersonFilterForm(_ListFilterForm):
 
 
 class OrganizationFilterForm(_ListFilterForm):
-    kind = forms.ChoiceField(
+    kind = FastChoiceField(
         label=_("kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices]
     )
     exact_fields = ("kind",)

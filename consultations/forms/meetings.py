@@ -23,6 +23,7 @@ from .fields import (
     AreaChoiceField,
     DateInput,
     DateTimeInput,
+    FastChoiceField,
     SafeModelMultipleChoiceField,
     scope_area_filter,
     scope_choices,
@@ -144,12 +145,12 @@ class MeetingFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = AreaChoiceField(queryset=None, label=_("area"), required=False)
-    format = forms.ChoiceField(
+    format = FastChoiceField(
         label=_("format"), required=False, choices=[("", _("All formats")), *MeetingFormat.choices]
     )
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+    sort = FastChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

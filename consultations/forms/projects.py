@@ -27,6 +27,7 @@ from .fields import (
     PHOTO_HELP_TEXT,
     AreaChoiceField,
     DateInput,
+    FastChoiceField,
     SafeModelMultipleChoiceField,
     scope_area_filter,
     scope_choices,
@@ -295,13 +296,13 @@ class ProjectFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = AreaChoiceField(queryset=None, label=_("area"), required=False)
-    status = forms.ChoiceField(
+    status = FastChoiceField(
         label=_("status"),
         required=False,
         choices=[("", _("All statuses")), *ProjectStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Past planned end only"), required=False)
-    sort = forms.ChoiceField(
+    sort = FastChoiceField(
         label=_("Sort"),
         required=False,
         choices=[(key, label) for key, (label, _o) in SORTS.items()],

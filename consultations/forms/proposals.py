@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from consultations.models import Proposal, ProposalCategory, ProposalStatus
 from organizations.models import AreaLevel, Organization, Person
 
-from .fields import AreaChoiceField, DateInput, DateTimeInput, scope_area_filter, scope_choices
+from .fields import (
+    AreaChoiceField,
+    DateInput,
+    DateTimeInput,
+    FastChoiceField,
+    scope_area_filter,
+    scope_choices,
+)
 from .meetings import start_of_day
 
 # No village vote has more voters than this; a bigger number is a typing slip, and it also
@@ -293,7 +300,7 @@ class ProposalFilterForm(forms.Form):
     area = AreaChoiceField(
         queryset=None, label=_("area"), required=False, empty_label=_("All areas")
     )
-    category = forms.ChoiceField(
+    category = FastChoiceField(
         label=_("category"),
         required=False,
         choices=[("", _("All categories")), *ProposalCategory.choices],
@@ -333,12 +340,12 @@ class ProposalFilterForm(forms.Form):
 
 
 class ProposalListFilterForm(ProposalFilterForm):
-    status = forms.ChoiceField(
+    status = FastChoiceField(
         label=_("status"),
         required=False,
         choices=[("", _("All statuses")), *ProposalStatus.choices],
     )
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+    sort = FastChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
 
     field_order = ["q", "status", "category", "area", "start", "end", "sort"]
 

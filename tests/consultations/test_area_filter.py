@@ -106,3 +106,19 @@ def test_the_area_select_is_written_as_django_writes_it(county_staff, village, t
     assert "<script>" not in ours
     if chosen == "village":
         assert "&lt;script&gt;x&lt;/script&gt;村" in ours
+
+
+@pytest.mark.parametrize("chosen", ["", "joint_talk", "nonsense"])
+def test_the_other_filter_selects_are_written_as_django_writes_them(county_staff, chosen):
+    # Choice labels are lazy translations, one of them with characters to escape.
+    form = MeetingFilterForm({"format": chosen} if chosen else None, user=county_staff)
+    form.is_valid()
+    field = form.fields["sort"]
+    field.choices = [*field.choices, ("x", "A & <b>B</b>")]
+    for name in ("format", "sort"):
+        ours = form[name].as_widget()
+        theirs = form[name].as_widget(widget=Select(choices=form.fields[name].choices))
+        assert _Markup(ours).parts == _Markup(theirs).parts
+    assert "A &amp; &lt;b&gt;B&lt;/b&gt;" in form["sort"].as_widget()
+    if chosen == "joint_talk":
+        assert 'value="joint_talk" selected' in form["format"].as_widget()
