@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Area, Organization, Person, PersonCategory
+from organizations.models import Area, ChoiceLabels, Organization, Person, PersonCategory
 from organizations.scoping import ScopedQuerySet
 
 from .base import InAreaQuerySet, Timestamped, attachment_upload_path
@@ -148,7 +148,7 @@ class AttachmentQuerySet(ScopedQuerySet):
     area_code_lookup = "meeting__area__code"
 
 
-class Attachment(models.Model):
+class Attachment(ChoiceLabels, models.Model):
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attachments"
     )
@@ -357,7 +357,7 @@ class ProposalStatusChangeQuerySet(ScopedQuerySet):
     area_code_lookup = "proposal__meeting__area__code"
 
 
-class ProposalStatusChange(models.Model):
+class ProposalStatusChange(ChoiceLabels, models.Model):
     """One step of a proposal's lifecycle: who moved it, when, from what to what."""
 
     proposal = models.ForeignKey(
