@@ -613,9 +613,16 @@ class SpreadsheetResource(resources.ModelResource):
 
     # -- export --
 
-    def prepare_export(self, queryset):
-        """The queryset with what every row needs joined or aggregated in the database."""
-        return queryset.select_related(*self.select_related)
+    def prepare_export(self, queryset, *, aggregates=True):
+        """The queryset with what every row needs joined or aggregated in the database;
+        with ``aggregates=False``, without ``export_aggregates`` (PostgreSQL's CSV joins
+        them as one grouped subquery instead, ``spreadsheets.copy_statement``)."""
+        rows = queryset.select_related(*self.select_related)
+        return rows.annotate(**self.export_aggregates()) if aggregates else rows
+
+    def export_aggregates(self):
+        """Values aggregated over a to-many relation, by annotation name."""
+        return {}
 
     def export_fields(self, selected=None):
         return self.get_export_fields(selected)
@@ -991,17 +998,18 @@ class MeetingResource(SpreadsheetResource):
         skip_html_diff = True
         clean_model_instances = True
 
-    def prepare_export(self, queryset):
-        return super().prepare_export(queryset).annotate(attending_names=attending_names())
+    def prepare_export(self, queryset, *, aggregates=True):
+        rows = super().prepare_export(queryset, aggregates=aggregates)
+        return rows.annotate(attending_names=attending_names())
 
     def export_column_attending_organizations(self):
         def names(joined):
             return LIST_SEPARATOR.join(sorted(n for n in (joined or "").split(LIST_SEPARATOR) if n))
 
         def names_sql(_joined):
-            # Aggregated over the joined relation rather than the correlated subquery of
-            # ``attending_names`` (a million index lookups in a row; grouped, the database
-            # merges the two tables in one pass), in code point order as sorted() gives.
+            # Aggregated over the relation (copy_statement joins it once, grouped) rather
+            # than the correlated subquery of ``attending_names`` (a million index lookups
+            # in a row), in code point order as sorted() gives.
             return sql_text(JoinedNames("attending_organizations__name"))
 
         return ExportColumn(["attending_names"], names, ExportColumn.TEXT, names_sql)
@@ -1262,7 +1270,7 @@ class ProjectResource(SpreadsheetResource):
             "is_public",
         )
 
-    def prepare_export(self, queryset):
+    def export_aggregates(self):
         sums = {}
         for source in FundingSource:
             lines = Q(funding_lines__source=source.value)
@@ -1270,7 +1278,7 @@ class ProjectResource(SpreadsheetResource):
                 sums[f"funding_{source.value}_{which}"] = Sum(
                     f"funding_lines__{which}", filter=lines
                 )
-        return super().prepare_export(queryset).annotate(**sums)
+        return sums
 
 
 for _source in FundingSource:
@@ -1320,8 +1328,8 @@ class EvaluationResource(SpreadsheetResource):
             "comments",
         )
 
-    def prepare_export(self, queryset):
-        return super().prepare_export(queryset).with_satisfaction_rate()
+    def prepare_export(self, queryset, *, aggregates=True):
+        return super().prepare_export(queryset, aggregates=aggregates).with_satisfaction_rate()
 
     # The subject (project, meeting or the proposal replied to) as plain values: what each
     # column reads of it, in that order of preference.
