@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import chain
-from consultations.history import LIMIT as HISTORY_LIMIT
 from consultations.history import recent_changes
 from consultations.models import (
     Evaluation,
@@ -21,6 +20,7 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
+from consultations.views.history import history_page
 from consultations.views.proposals import proposal_actions
 from organizations.models import Area
 from organizations.scoping import get_object_for_user_or_404
@@ -166,16 +166,12 @@ def matter_history(request, pk):
     """The proposal's changes on a page of their own: the matter page stays cheap."""
     proposal = _proposal_for(request, pk)
     meeting = proposal.meeting
-    return render(
+    return history_page(
         request,
-        "consultations/record_history.html",
-        {
-            "record_name": proposal.title,
-            "trail": [
-                (reverse("meeting_detail", args=[meeting.pk]), meeting.title),
-                (reverse("matter_detail", args=[proposal.pk]), proposal.title),
-            ],
-            "history": recent_changes(proposal, user=request.user),
-            "history_limit": HISTORY_LIMIT,
-        },
+        record_name=proposal.title,
+        trail=[
+            (reverse("meeting_detail", args=[meeting.pk]), meeting.title),
+            (reverse("matter_detail", args=[proposal.pk]), proposal.title),
+        ],
+        history=recent_changes(proposal, user=request.user),
     )

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET
 
 from consultations import ical, public_board
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
-from consultations.history import LIMIT as HISTORY_LIMIT
 from consultations.history import recent_changes
 from consultations.models import Attachment, Meeting
 from consultations.uploads import file_response
+from consultations.views.history import history_page
 from organizations.models import User
 from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
@@ -75,18 +75,14 @@ def meeting_detail(request, pk):
 def meeting_history(request, pk):
     """The meeting's changes on a page of their own: the detail page stays cheap."""
     meeting = _meeting_for(request, pk)
-    return render(
+    return history_page(
         request,
-        "consultations/record_history.html",
-        {
-            "record_name": meeting.title,
-            "trail": [
-                (reverse("meeting_list"), _("Meetings")),
-                (reverse("meeting_detail", args=[meeting.pk]), meeting.title),
-            ],
-            "history": recent_changes(meeting, user=request.user),
-            "history_limit": HISTORY_LIMIT,
-        },
+        record_name=meeting.title,
+        trail=[
+            (reverse("meeting_list"), _("Meetings")),
+            (reverse("meeting_detail", args=[meeting.pk]), meeting.title),
+        ],
+        history=recent_changes(meeting, user=request.user),
     )
 
 

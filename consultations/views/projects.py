@@ -25,7 +25,6 @@ from consultations.forms.projects import (
     ProjectForm,
     ProjectStartForm,
 )
-from consultations.history import LIMIT as HISTORY_LIMIT
 from consultations.history import recent_changes
 from consultations.models import (
     Evaluation,
@@ -40,6 +39,7 @@ from consultations.models import (
     StewardshipLog,
 )
 from consultations.uploads import file_response
+from consultations.views.history import history_page
 from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
 
@@ -137,19 +137,15 @@ def project_detail(request, pk):
 def project_history(request, pk):
     """The changes of the project and of what hangs off it, on a page of their own."""
     project = project_for(request, pk)
-    return render(
+    return history_page(
         request,
-        "consultations/record_history.html",
-        {
-            "record_name": project.title,
-            "trail": [
-                (reverse("project_list"), _("Projects")),
-                (reverse("project_detail", args=[project.pk]), project.title),
-            ],
-            "history": _history(project, request.user),
-            "history_limit": HISTORY_LIMIT,
-            "name_records": True,
-        },
+        record_name=project.title,
+        trail=[
+            (reverse("project_list"), _("Projects")),
+            (reverse("project_detail", args=[project.pk]), project.title),
+        ],
+        history=_history(project, request.user),
+        name_records=True,
     )
 
 
