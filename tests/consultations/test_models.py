@@ -6,6 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import Q
 
 from consultations.models import (
     Evaluation,
@@ -98,6 +99,29 @@ def test_evaluations_within_area_follow_their_subject(places):
     assert set(Evaluation.objects.within(places.village)) == {of_project, of_meeting}
     assert set(Evaluation.objects.within(places.town)) == {of_project, of_meeting, of_reply}
     assert set(Evaluation.objects.within(places.other_town)) == {elsewhere}
+
+
+def test_evaluations_within_area_are_those_of_the_three_joined_conditions(places):
+    # within() unites the evaluations of each kind of subject found through its index; the
+    # rows are those of the single condition it replaced, in every area, for each kind.
+    everywhere = [places.hamlet, places.village, places.other_village, places.other_town]
+    for area in everywhere:
+        EvaluationFactory(project=ProjectFactory(area=area))
+        EvaluationFactory(project=None, meeting=MeetingFactory(area=area))
+        EvaluationFactory(project=None, proposal=ProposalFactory(meeting=MeetingFactory(area=area)))
+    for area in [places.county, places.town, *everywhere]:
+        joined = Evaluation.objects.filter(
+            Q(project__area__code__startswith=area.code)
+            | Q(meeting__area__code__startswith=area.code)
+            | Q(proposal__meeting__area__code__startswith=area.code)
+        )
+        found = list(Evaluation.objects.within(area))
+        assert len(found) == len(set(found)), area.name  # no evaluation twice
+        assert set(found) == set(joined), area.name
+        assert {e.project_id is not None for e in found} == {True, False}, area.name
+        assert {e.meeting_id is not None for e in found} == {True, False}, area.name
+    assert len(Evaluation.objects.within(places.town)) == 9
+    assert len(Evaluation.objects.within(places.hamlet)) == 3
 
 
 # --- meetings ------------------------------------------------------------------------------------
