@@ -7,13 +7,15 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Five stages (五共)")
 
     def ready(self):
-        from organizations.models import Area, Organization, Person
+        from organizations.models import Area, Highlight, Organization, Person
         from wuhgong import checks  # noqa: F401 - registers the deploy checks
 
         from . import aggregates, models
 
         aggregates.watch(
             Area,
+            # The territory pages keep their towns' brands and villages' features.
+            Highlight,
             Organization,
             Person,
             models.Meeting,

@@ -86,35 +86,49 @@ def _newest(rows):
     return list(rows.filter(pk__in=rows.values("pk")[:RECENT_ROWS]))
 
 
-def _member_counts(area, user):
-    """People in the subtree per member category, in PersonCategory's order, zeros included."""
-    counted = dict(
-        Person.objects.visible_to(user)
-        .within(area)
-        .order_by()
-        .values_list("category")
-        .annotate(n=Count("pk"))
-        .values_list("category", "n")
-    )
+def _member_rows(counted):
+    """People per member category, in PersonCategory's order, zeros included, and the total."""
     rows = [(category.label, counted.get(category.value, 0)) for category in PersonCategory]
     return rows, sum(counted.values())
 
 
-def _organization_kinds(area, user):
-    """Organizations below the area (not in it), counted per kind."""
-    counted = (
-        Organization.objects.visible_to(user)
-        .within(area)
-        .exclude(area=area)
-        .order_by()
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "n")
-    )
+def _organization_kinds(counted):
+    """Organizations below the area (not in it) per kind, the most numerous first."""
     labels = dict(OrganizationKind.choices)
     return sorted(
-        ((labels.get(kind, kind), n) for kind, n in counted), key=lambda row: (-row[1], row[0])
+        ((str(labels.get(kind, kind)), n) for kind, n in counted), key=lambda row: (-row[1], row[0])
     )
+
+
+def _area_page(area):
+    """What the area's page lists and counts, in one value kept until the data change.
+
+    It is the same for every user who may open the page: a scope is a whole subtree, so one
+    that covers the area covers everything under it. Labels are added per request, in the
+    reader's language.
+    """
+    organizations = Organization.objects.within(area)
+    return {
+        "ancestors": list(Area.objects.ancestors(area)),
+        "member_counts": dict(
+            Person.objects.within(area)
+            .order_by()
+            .values_list("category")
+            .annotate(n=Count("pk"))
+            .values_list("category", "n")
+        ),
+        "kind_counts": list(
+            organizations.exclude(area=area)
+            .order_by()
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        ),
+        "organizations": list(organizations.filter(area=area).order_by("kind", "name")),
+        "children": with_counts(Area.objects.filter(parent=area).order_by("code"), parent=area),
+        "meetings": _newest(Meeting.objects.within(area).select_related("area")),
+        "proposals": _newest(Proposal.objects.within(area).select_related("meeting__area")),
+    }
 
 
 def area_detail(request, code):
@@ -123,23 +137,13 @@ def area_detail(request, code):
     )
     own = user_area(request.user)
     everywhere = sees_everything(request.user)
+    page = aggregates.cached("area-page", area.code, lambda: _area_page(area)).value
     # Areas above the user's own cannot be opened, so they are named without a link.
     breadcrumbs = [
         (ancestor, everywhere or (own is not None and ancestor.code.startswith(own.code)))
-        for ancestor in Area.objects.ancestors(area)
+        for ancestor in page["ancestors"]
     ]
-    user = request.user
-    members, member_total = _member_counts(area, user)
-    # The newest of a county's 20,000 proposals are found by sorting them all: kept per area
-    # until the data change, like the counts (the same for every user who may open it).
-    recent = aggregates.cached(
-        "area-recent",
-        area.code,
-        lambda: (
-            _newest(Meeting.objects.within(area).select_related("area")),
-            _newest(Proposal.objects.within(area).select_related("meeting__area")),
-        ),
-    ).value
+    members, member_total = _member_rows(page["member_counts"])
     return render(
         request,
         "organizations/area_detail.html",
@@ -156,16 +160,12 @@ def area_detail(request, code):
                 AreaLevel.TOWN: _("Village feature"),
             }.get(area.level),
             "breadcrumbs": breadcrumbs,
-            "children": with_counts(
-                Area.objects.visible_to(user).filter(parent=area).order_by("code"), parent=area
-            ),
-            "organizations": Organization.objects.visible_to(user)
-            .filter(area=area)
-            .order_by("kind", "name"),
-            "organization_kinds": _organization_kinds(area, user),
+            "children": page["children"],
+            "organizations": page["organizations"],
+            "organization_kinds": _organization_kinds(page["kind_counts"]),
             "members": members,
             "member_total": member_total,
-            "meetings": recent[0],
-            "proposals": recent[1],
+            "meetings": page["meetings"],
+            "proposals": page["proposals"],
         },
     )

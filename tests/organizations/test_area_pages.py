@@ -238,7 +238,7 @@ def count(client, user, area):
 
 
 def test_area_pages_query_count_does_not_grow_with_rows(
-    client, county_staff, county, town, territory
+    client, county_staff, town_staff, county, town, territory
 ):
     small = {area: count(client, county_staff, area) for area in (county, town)}
     _grow(county, town)
@@ -252,5 +252,24 @@ def test_area_pages_query_count_does_not_grow_with_rows(
     assert len(small[county]) == 11, [q["sql"] for q in small[county]]
     assert len(large[town]) == len(small[town])
     assert len(large[county]) == len(small[county])
-    # Unchanged data: the per-child counts and the recent rows come from the cache.
-    assert len(count(client, county_staff, town)) == 8
+    # Unchanged data: everything but the area itself comes from the cache (1 session,
+    # 2 user with their area, 3 the area with its highlight and parent), for any user who
+    # may open the page.
+    assert len(count(client, county_staff, town)) == 3
+    assert len(count(client, town_staff, town)) == 3
+
+
+def test_a_kept_page_shows_changes_at_once(client, town_staff, town, village, territory):
+    # The page's lists and counts are kept until the data change: a village's new feature,
+    # a new organization and a new person show on the next visit.
+    assert "Total 12" in members_table(get(client, town_staff, town).content.decode())
+    feature = village.highlight
+    feature.title = "新特色"
+    feature.save()
+    page = get(client, town_staff, town).content.decode()
+    assert "新特色" in page and "陆水清风" not in page
+    OrganizationFactory(area=town, name="新成立的志愿服务队")
+    PersonFactory(area=village, category=PersonCategory.VILLAGER)
+    page = get(client, town_staff, town).content.decode()
+    assert "新成立的志愿服务队" in page
+    assert "Total 13" in members_table(page)
