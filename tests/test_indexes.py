@@ -14,7 +14,14 @@ from django.db import connection
 from django.utils import timezone
 
 from consultations.demo import scale
-from consultations.models import Meeting, MeetingFormat, Proposal, ProposalStatus
+from consultations.models import (
+    Evaluation,
+    Meeting,
+    MeetingFormat,
+    Outcome,
+    Proposal,
+    ProposalStatus,
+)
 from organizations.models import Area
 from wuhgong.pagination import ListPaginator
 
@@ -145,3 +152,21 @@ def test_a_status_filtered_proposal_list_walks_the_status_index_newest_first(pro
     indexes, seq_scans = plan_of(first_page(queryset))
     assert "proposal_status_created_idx" in indexes
     assert not seq_scans
+
+
+@pytest.mark.parametrize(
+    ("model", "index"),
+    [(Evaluation, "evaluation_date_idx"), (Outcome, "outcome_disclosed_idx")],
+    ids=["evaluations", "outcomes"],
+)
+def test_newest_first_lists_read_their_first_page_in_index_order(province, model, index):
+    # The default order (latest evaluation day, latest disclosure first; then the id), as the
+    # admin lists them: the page comes from the index in order, with nothing sorted (an
+    # index on the date alone leaves each day's rows to sort by id).
+    queryset = model.objects.order_by(*model._meta.ordering)
+    assert queryset.count() > 25
+    nodes = _node_types(first_page(queryset))
+    assert nodes[0][0] == "Limit"
+    assert nodes[1][0] in {"Index Scan", "Index Only Scan"}
+    assert {name for _type, name in nodes} == {None, index}
+    assert not {kind for kind, _name in nodes} & {"Sort", "Incremental Sort", "Seq Scan"}

@@ -28,10 +28,6 @@ class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         "disclosed_on",
     )
     list_select_related = ("project", "project__area")
-    # Most recently recorded first, by the primary key: the model's order (latest disclosure
-    # first) has no index but a partial one for published outcomes, and sorting 300,000
-    # outcomes takes a third of a second per page.
-    ordering = ("-id",)
     list_filter = ("is_published", "disclosed_on", AreaFilter)
     search_fields = ("title", "summary", "project__title")
     autocomplete_fields = ("project",)

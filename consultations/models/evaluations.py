@@ -137,7 +137,11 @@ class Evaluation(Timestamped):
                 violation_error_message=_("Enter the ballot tallies or a score."),
             ),
         ]
-        indexes = [models.Index(fields=["evaluated_on"], name="evaluation_date_idx")]
+        indexes = [
+            # The default order (lists, the admin); with the id, a page's rows come from the
+            # index in order, without sorting the day's evaluations.
+            models.Index(fields=["evaluated_on", "id"], name="evaluation_date_idx"),
+        ]
 
     def __str__(self):
         subject = self.project or self.meeting or self.proposal

@@ -52,6 +52,8 @@ class Outcome(Timestamped):
                 name="outcome_published_idx",
                 condition=Q(is_published=True),
             ),
+            # The default order, latest disclosure first (the admin's list).
+            models.Index(fields=["disclosed_on", "id"], name="outcome_disclosed_idx"),
         ]
 
     def __str__(self):
