@@ -250,8 +250,9 @@ class _PerRowJoin:
 
 
 def copy_statement(resource, queryset, selected=None):
-    """``COPY … TO STDOUT`` of the export as CSV written by PostgreSQL, and its parameters;
-    None when a column has no SQL form (then Python writes it)."""
+    """``COPY … TO STDOUT`` of the export as CSV written by PostgreSQL, its parameters and
+    the settings to run it with (``copy_lines``); None when a column has no SQL form (then
+    Python writes it)."""
     columns = resource.export_columns(selected)
     if any(column.sql is None for column in columns):
         return None
@@ -282,26 +283,32 @@ def copy_statement(resource, queryset, selected=None):
         query.alias_map[PER_ROW] = _PerRowJoin(per_row.query, pk)
         query.alias_refcount[PER_ROW] = 1
     sql, params = values.query.get_compiler(using=values.db).as_sql()
-    return f"COPY ({sql}) TO STDOUT (FORMAT csv)", params
+    settings = PER_ROW_SETTINGS if grouped else EXPORT_SETTINGS
+    return f"COPY ({sql}) TO STDOUT (FORMAT csv)", params, settings
 
 
-# SET LOCAL of each, in one round trip (copy_lines says why).
-EXPORT_SETTINGS = (
-    "SELECT set_config('jit', 'off', true),"
-    " set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('join_collapse_limit', '12', true)"
-)
+# Settings of the export's transaction (copy_lines says why), SET LOCAL in one round trip.
+EXPORT_SETTINGS = {"jit": "off", "join_collapse_limit": "12"}
+# With a per-row join: no parallel workers.
+PER_ROW_SETTINGS = {**EXPORT_SETTINGS, "max_parallel_workers_per_gather": "0"}
 
 
-def copy_lines(queryset, statement, params):
+def settings_statement(settings):
+    return "SELECT " + ", ".join(
+        f"set_config('{name}', '{value}', true)" for name, value in settings.items()
+    )
+
+
+def copy_lines(queryset, statement, params, settings=EXPORT_SETTINGS):
     """The CSV records PostgreSQL writes, in blocks of about BLOCK_BYTES, each record ended
     by CR LF as csv.writer ends it (COPY ends records with LF; a newline inside a quoted cell
     is kept as it is, as csv.writer keeps it).
 
     Without JIT: the statement's estimated cost is high enough for PostgreSQL to compile it
     to machine code first, which took 6.5 s of the 14 s a province's projects took. Without
-    parallel workers: each would build its own copy of the per-row aggregates' hash table
-    (``copy_statement``), and a million meetings took 13.6 s with two, 11.7 s without. With
+    parallel workers when a to-many column is joined (PER_ROW_SETTINGS): each worker would
+    build its own copy of the per-row aggregates' hash table, and a million meetings took
+    13.6 s with two, 11.7 s without (two million proposals, no such join, gain from them). With
     joins reordered among up to 12 tables rather than 8: an evaluation's export joins its
     three kinds of subject and their areas, and a county's evaluations (``within``, a
     subquery) were otherwise matched only after joining all of the province's (3.5 s
@@ -309,7 +316,7 @@ def copy_lines(queryset, statement, params):
     with the export."""
     connection = connections[queryset.db]
     with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
-        cursor.execute(EXPORT_SETTINGS)
+        cursor.execute(settings_statement(settings))
         started = time.monotonic()
         with cursor.cursor.copy(statement, params) as copy:
             records, size = [], 0
