@@ -13,6 +13,7 @@ from consultations.forms.fields import (
     AreaChoiceField,
     DateInput,
     FastChoiceField,
+    NamedChoiceField,
     scope_area_filter,
     scope_choices,
 )
@@ -50,9 +51,9 @@ class PersonForm(VersionedFormMixin, forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
+        scope_choices(self, user, within=within, areas=["area"])
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
@@ -72,9 +73,9 @@ class OrganizationForm(VersionedFormMixin, forms.ModelForm):
         fields = ["kind", "name", "area", "founded_on"]
         widgets = {"founded_on": DateInput()}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"])
+        scope_choices(self, user, within=within, areas=["area"])
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
@@ -112,12 +113,13 @@ class MembershipForm(forms.ModelForm):
         model = Membership
         fields = ["organization", "role", "started_on", "ended_on"]
         widgets = {"started_on": DateInput(), "ended_on": DateInput()}
+        field_classes = {"organization": NamedChoiceField}
         help_texts = {"role": _("For example: secretary, member, team leader.")}
 
-    def __init__(self, *args, user, person, **kwargs):
+    def __init__(self, *args, user, person, within=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.person = person
-        scope_choices(self, user, organizations=["organization"])
+        scope_choices(self, user, within=within, organizations=["organization"])
 
     def clean(self):
         cleaned = super().clean()

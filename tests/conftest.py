@@ -8,7 +8,7 @@ from django.test import override_settings
 from organizations.models import Area, AreaLevel
 from organizations.roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
 
-from .factories import CountyFactory, UserFactory
+from .factories import CountyFactory, OrganizationFactory, PersonFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +80,21 @@ def other_village(town):
     return Area.objects.create(
         code="421221101202", name="白湖村", level=AreaLevel.VILLAGE, parent=town
     )
+
+
+@pytest.fixture
+def elsewhere(db):
+    """A village of another county, with an organization and a person of its own."""
+    county = CountyFactory(code="421281", name="赤壁市")
+    town = Area.objects.create(
+        code="421281100", name="蒲圻街道", level=AreaLevel.TOWN, parent=county
+    )
+    village = Area.objects.create(
+        code="421281100201", name="外县村", level=AreaLevel.VILLAGE, parent=town
+    )
+    OrganizationFactory(area=village, name="外县理事会")
+    PersonFactory(area=village, name="外县王五")
+    return village
 
 
 @pytest.fixture

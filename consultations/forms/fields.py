@@ -54,12 +54,16 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        multiple = self.allow_multiple_selected
+        if multiple:
+            attrs["multiple"] = True
         wanted = set(self.format_value(value))
         parts = [f"<select{flatatt(attrs)}>"]
         chosen = False
         for option_value, label in self.choices:
             option_value = "" if option_value is None else str(option_value)
-            selected = not chosen and option_value in wanted
+            # Django marks only the first match of a single select, every match of a multiple.
+            selected = (multiple or not chosen) and option_value in wanted
             chosen = chosen or selected
             parts.append(
                 f'<option value="{_escaped(option_value)}"{" selected" if selected else ""}>'
@@ -68,6 +72,10 @@ class FastSelect(forms.Select):
         parts.append("</select>")
         # Every value was escaped above.
         return mark_safe("\n".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+class FastSelectMultiple(FastSelect, forms.SelectMultiple):
+    """A ``<select multiple>`` written out in Python, as ``FastSelect`` writes a single one."""
 
 
 def _escaped(value):
@@ -83,17 +91,19 @@ class FastChoiceField(forms.ChoiceField):
     widget = FastSelect
 
 
-class _AreaChoices(forms.models.ModelChoiceIterator):
-    """(value, label) pairs read as plain values in one query: no model instance per option,
-    and no server-side cursor (``ModelChoiceIterator`` uses ``iterator()``, which on
-    PostgreSQL declares a cursor and fetches from it for a hundred rows)."""
+class _ValueChoices(forms.models.ModelChoiceIterator):
+    """(value, label) pairs read as plain values in one query: no model instance per option
+    (most of the time of a form offering a county's 800 organizations), and no server-side
+    cursor (``ModelChoiceIterator`` uses ``iterator()``, which on PostgreSQL declares a
+    cursor and fetches from it). The field names the columns of its label
+    (``label_lookups``) and writes it from them (``label_from_values``)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         key = self.field.to_field_name or "pk"
-        for value, level, name in self.queryset.values_list(key, "level", "name"):
-            yield (value, _indented(level, name))
+        for value, *columns in self.queryset.values_list(key, *self.field.label_lookups):
+            yield (value, self.field.label_from_values(*columns))
 
 
 def _indented(level, name):
@@ -104,10 +114,26 @@ class AreaChoiceField(forms.ModelChoiceField):
     """Areas indented by level so the tree reads in a plain select."""
 
     widget = FastSelect
-    iterator = _AreaChoices
+    iterator = _ValueChoices
+    label_lookups = ("level", "name")
+
+    def label_from_values(self, level, name):
+        return _indented(level, name)
 
     def label_from_instance(self, obj):
         return _indented(obj.level, obj.name)
+
+
+class NamedChoiceField(forms.ModelChoiceField):
+    """An organization or a person, labelled by name as ``str()`` labels them, its options
+    read as plain values and written by ``FastSelect``."""
+
+    widget = FastSelect
+    iterator = _ValueChoices
+    label_lookups = ("name",)
+
+    def label_from_values(self, name):
+        return name
 
 
 class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -125,21 +151,68 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-def scope_choices(form, user, *, areas=(), organizations=(), people=()):
-    """Limit the named fields' choices to what the user may see."""
+class NamedMultipleChoiceField(SafeModelMultipleChoiceField):
+    """Several organizations or people, as ``NamedChoiceField`` offers one."""
+
+    widget = FastSelectMultiple
+    iterator = _ValueChoices
+    label_lookups = ("name",)
+
+    def label_from_values(self, name):
+        return name
+
+
+def working_area(request, record_area=None, *, key="code"):
+    """The area a form draws its areas, organizations and people from, or None.
+
+    A province holds tens of thousands of them, too many for one page, so a form offers
+    those of one working area that the user may see. Editing a record (or adding to one,
+    such as a proposal at a meeting): the county of the record's area, narrowed to the user's
+    own area when that lies inside it. Creating: the area named by ``?area=<code>`` when the
+    user may see it (the people and organization pages name areas by id, ``key="pk"``, as
+    their list filters do), otherwise the user's own area. None when the user sees
+    everything and named no area (the page then asks for a county first) or sees nothing.
+    """
+    user = request.user
+    own = None if sees_everything(user) else user_area(user)
+    if record_area is not None:
+        county = record_area.code[: CODE_LENGTH[AreaLevel.COUNTY]]
+        if own is not None and own.code.startswith(county):
+            return own
+        return Area.objects.visible_to(user).filter(code=county).first()
+    value = request.GET.get("area", "").strip()
+    if key == "pk":
+        lookup = {"pk": as_id(value)} if as_id(value) is not None else None
+    else:
+        lookup = {"code": value} if value.isdigit() and len(value) in LEVEL_OF_CODE_LENGTH else None
+    named = Area.objects.visible_to(user).filter(**lookup).first() if lookup else None
+    return own if named is None else named
+
+
+def _bounded(queryset, user, within):
+    queryset = queryset.visible_to(user)
+    return queryset if within is None else queryset.within(within)
+
+
+def scope_choices(form, user, *, within=None, areas=(), organizations=(), people=()):
+    """Limit the named fields' choices to what the user may see inside ``within`` (an area,
+    see ``working_area``; None for the user's whole scope)."""
     for name in areas:
-        form.fields[name].queryset = Area.objects.visible_to(user).order_by("code")
+        form.fields[name].queryset = _bounded(Area.objects, user, within).order_by("code")
     for name in organizations:
         form.fields[name].queryset = (
-            Organization.objects.visible_to(user)
+            _bounded(Organization.objects, user, within)
             .select_related("area")
             .order_by("area__code", "name")
         )
     for name in people:
-        form.fields[name].queryset = Person.objects.visible_to(user).order_by("area__code", "name")
+        form.fields[name].queryset = _bounded(Person.objects, user, within).order_by(
+            "area__code", "name"
+        )
 
 
-def _as_id(value):
+def as_id(value):
+    """An id typed or posted, as an integer; None for anything no table can hold."""
     value = str(value or "").strip()
     return int(value) if value.isdigit() and len(value) <= 18 else None
 
@@ -151,7 +224,7 @@ def _chosen_area(form, name, visible):
         return None
     key = form.fields[name].to_field_name or "pk"
     raw = form.data.get(form.add_prefix(name))
-    value = _as_id(raw) if key == "pk" else (str(raw or "").strip() or None)
+    value = as_id(raw) if key == "pk" else (str(raw or "").strip() or None)
     if value is None:
         return None
     return visible.filter(**{key: value}).only("pk", "code", "level").first()

@@ -24,7 +24,8 @@ from .fields import (
     DateInput,
     DateTimeInput,
     FastChoiceField,
-    SafeModelMultipleChoiceField,
+    NamedChoiceField,
+    NamedMultipleChoiceField,
     scope_area_filter,
     scope_choices,
     validate_upload,
@@ -33,7 +34,7 @@ from .fields import (
 
 class MeetingForm(VersionedFormMixin, forms.ModelForm):
     area = AreaChoiceField(queryset=None, label=_("area"))
-    attending_organizations = SafeModelMultipleChoiceField(
+    attending_organizations = NamedMultipleChoiceField(
         queryset=None, required=False, label=_("attending organizations")
     )
 
@@ -59,12 +60,14 @@ class MeetingForm(VersionedFormMixin, forms.ModelForm):
             "agenda": forms.Textarea(attrs={"rows": 4}),
             "minutes": forms.Textarea(attrs={"rows": 10}),
         }
+        field_classes = {"host_organization": NamedChoiceField, "moderator": NamedChoiceField}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
         scope_choices(
             self,
             user,
+            within=within,
             areas=["area"],
             organizations=["host_organization", "attending_organizations"],
             people=["moderator"],

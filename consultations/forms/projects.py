@@ -6,7 +6,7 @@ import hashlib
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,13 +28,19 @@ from .fields import (
     AreaChoiceField,
     DateInput,
     FastChoiceField,
+    NamedChoiceField,
     SafeModelMultipleChoiceField,
+    as_id,
     scope_area_filter,
     scope_choices,
     validate_photo,
 )
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+# Proposals offered when starting a project: a county may hold thousands adopted and waiting,
+# far too many checkboxes for one page. The newest are the likeliest; older ones are reached
+# from their own page (?proposal=) or by narrowing the working area to a town or village.
+MAX_CANDIDATE_PROPOSALS = 200
 
 
 def not_negative(form, names, message):
@@ -103,10 +109,14 @@ class ProjectForm(VersionedFormMixin, forms.ModelForm):
             "planned_start": DateInput(),
             "planned_end": DateInput(),
         }
+        field_classes = {"lead_organization": NamedChoiceField}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, areas=["area"], organizations=["lead_organization"])
+        self.within = within
+        scope_choices(
+            self, user, within=within, areas=["area"], organizations=["lead_organization"]
+        )
         not_negative(self, ["budget"], _("The budget cannot be negative."))
 
     def clean(self):
@@ -146,19 +156,44 @@ class ProjectStartForm(ProjectForm):
     )
 
     field_order = ["proposals"]
+    # True when the working area holds more candidates than the form offers.
+    more_proposals = False
+    max_proposals = MAX_CANDIDATE_PROPOSALS
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
+    def __init__(self, *args, user, within=None, **kwargs):
+        super().__init__(*args, user=user, within=within, **kwargs)
+        candidates = Proposal.objects.visible_to(user).adopted_without_project()
+        if within is not None:
+            candidates = candidates.within(within)
+        order = (F("decided_on").desc(nulls_last=True), "-id")
+        newest = list(
+            candidates.order_by(*order).values_list("pk", flat=True)[: MAX_CANDIDATE_PROPOSALS + 1]
+        )
+        self.more_proposals = len(newest) > MAX_CANDIDATE_PROPOSALS
+        # A proposal named by ?proposal= or submitted stays a choice beyond the newest.
+        kept = candidates.filter(
+            pk__in={as_id(value) for value in self._named_proposals()} - {None}
+        ).values("pk")
+        # The newest are candidates already: read by id, without filtering them again.
         self.fields["proposals"].queryset = (
-            Proposal.objects.visible_to(user)
-            .adopted_without_project()
+            Proposal.objects.filter(Q(pk__in=newest[:MAX_CANDIDATE_PROPOSALS]) | Q(pk__in=kept))
             .select_related("meeting__area")
-            .order_by(F("decided_on").desc(nulls_last=True), "-id")
+            .order_by(*order)
         )
         self.fields["area"].required = False
         self.fields["area"].help_text = _(
             "Leave empty when all the proposals come from one area: the project takes that area."
         )
+
+    def _named_proposals(self):
+        if self.is_bound:
+            key = self.add_prefix("proposals")
+            getlist = getattr(self.data, "getlist", None)
+            named = getlist(key) if getlist else self.data.get(key)
+        else:
+            named = self.initial.get("proposals")
+        named = named if isinstance(named, list | tuple) else [named]
+        return named[:MAX_CANDIDATE_PROPOSALS]
 
     def clean(self):
         cleaned = super().clean()

@@ -20,6 +20,7 @@ from .fields import (
     DateInput,
     DateTimeInput,
     FastChoiceField,
+    NamedChoiceField,
     scope_area_filter,
     scope_choices,
 )
@@ -53,14 +54,24 @@ def _count(label, *, min_value=0, help_text=""):
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(NamedChoiceField):
     """People named with their area: the same name often lives in several hamlets."""
+
+    label_lookups = ("name", "area__name")
+
+    def label_from_values(self, name, area_name):
+        return f"{name}（{area_name}）"
 
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.area.name}）"
 
 
-class OrganizationChoiceField(forms.ModelChoiceField):
+class OrganizationChoiceField(NamedChoiceField):
+    label_lookups = ("name", "area__name")
+
+    def label_from_values(self, name, area_name):
+        return f"{name}（{area_name}）"
+
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.area.name}）"
 
@@ -77,9 +88,9 @@ class ProposalForm(forms.ModelForm):
         model = Proposal
         fields = ["title", "category", "description", "raised_by"]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, people=["raised_by"])
+        scope_choices(self, user, within=within, people=["raised_by"])
         self.fields["raised_by"].queryset = self.fields["raised_by"].queryset.select_related("area")
         self.fields["raised_by"].help_text = _("Leave empty when raised by the meeting as a whole.")
 

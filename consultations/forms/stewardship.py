@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.concurrency import VersionedFormMixin
 from consultations.models import Stewardship, StewardshipLog
 
-from .fields import DateInput, scope_choices
+from .fields import DateInput, NamedChoiceField, scope_choices
 
 
 class StewardshipForm(VersionedFormMixin, forms.ModelForm):
@@ -27,14 +27,15 @@ class StewardshipForm(VersionedFormMixin, forms.ModelForm):
             "started_on": DateInput(),
             "ended_on": DateInput(),
         }
+        field_classes = {"organization": NamedChoiceField, "person": NamedChoiceField}
         help_texts = {
             "organization": _("A party branch, villager council or volunteer team…"),
             "person": _("…and/or a named person. At least one of the two."),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
-        scope_choices(self, user, organizations=["organization"], people=["person"])
+        scope_choices(self, user, within=within, organizations=["organization"], people=["person"])
 
     def clean(self):
         cleaned = super().clean()

@@ -15,13 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from consultations import ical, public_board
+from consultations.forms.fields import working_area
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
 from consultations.history import recent_changes
 from consultations.models import Attachment, Meeting
 from consultations.uploads import file_response
 from consultations.views.history import history_page
-from organizations.models import User
-from organizations.scoping import get_object_for_user_or_404
+from organizations.models import AreaLevel, User
+from organizations.scoping import get_object_for_user_or_404, sees_everything
+from organizations.views.common import county_choice
 from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
@@ -101,8 +103,10 @@ def meeting_minutes(request, pk):
     )
 
 
-def _save_meeting(request, meeting):
-    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
+def _save_meeting(request, meeting, area, initial=None):
+    form = MeetingForm(
+        request.POST or None, instance=meeting, user=request.user, within=area, initial=initial
+    )
     attachments = AttachmentFormSet(
         request.POST or None, request.FILES or None, instance=meeting, prefix="attachments"
     )
@@ -147,11 +151,21 @@ def _meeting_form_page(request, form, attachments, meeting, status=200):
 
 
 def meeting_create(request):
-    return _save_meeting(request, Meeting())
+    area = working_area(request)
+    if area is None and sees_everything(request.user):
+        return county_choice(request, _("Record a meeting"))
+    # A village's or hamlet's page links here: the meeting is most likely held there.
+    named = (
+        area is not None
+        and request.GET.get("area") == area.code
+        and area.level >= AreaLevel.VILLAGE
+    )
+    return _save_meeting(request, Meeting(), area, initial={"area": area} if named else None)
 
 
 def meeting_edit(request, pk):
-    return _save_meeting(request, _meeting_for(request, pk))
+    meeting = _meeting_for(request, pk)
+    return _save_meeting(request, meeting, working_area(request, meeting.area))
 
 
 def meeting_calendar(request):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations import public_board, services
+from consultations.forms.fields import working_area
 from consultations.forms.projects import (
     CompleteForm,
     FundingLineFormSet,
@@ -40,7 +41,8 @@ from consultations.models import (
 )
 from consultations.uploads import file_response
 from consultations.views.history import history_page
-from organizations.scoping import get_object_for_user_or_404
+from organizations.scoping import get_object_for_user_or_404, sees_everything
+from organizations.views.common import county_choice
 from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
@@ -206,9 +208,9 @@ def _save_project(request, project, form, funding):
     return project
 
 
-def _project_form_page(request, project, form_class, **form_kwargs):
+def _project_form_page(request, project, form_class, area, **form_kwargs):
     post = request.POST if request.method == "POST" else None
-    form = form_class(post, instance=project, user=request.user, **form_kwargs)
+    form = form_class(post, instance=project, user=request.user, within=area, **form_kwargs)
     funding = FundingLineFormSet(post, instance=project, prefix=FUNDING_PREFIX)
     if post is None:
         if project.pk is not None:
@@ -238,9 +240,28 @@ def _project_form(request, form, funding, project, status=200):
     return render(
         request,
         "consultations/project_form.html",
-        {"form": form, "funding": funding, "project": project},
+        {
+            "form": form,
+            "funding": funding,
+            "project": project,
+            "narrower": _narrower_areas(request, form),
+        },
         status=status,
     )
+
+
+def _narrower_areas(request, form):
+    """When the start form leaves proposals out: links to the areas one level under the
+    working area, each reopening the form (query kept) with fewer candidates."""
+    area = getattr(form, "within", None)
+    if not getattr(form, "more_proposals", False) or area is None:
+        return []
+    links = []
+    for code, name in area.children.order_by("code").values_list("code", "name"):
+        query = request.GET.copy()
+        query["area"] = code
+        links.append((name, f"?{query.urlencode()}"))
+    return links
 
 
 FUNDING_FIELDS = ("source", "planned", "received", "note")
@@ -292,28 +313,37 @@ def _funding_over(post, stale, lines_now, project):
 
 
 def _preselected_proposal(request):
-    """?proposal=<id> from a proposal's page: tick it and borrow its title."""
+    """?proposal=<id> from a proposal's page, if the user may start a project from it."""
     raw = request.GET.get("proposal", "")
     if not raw.isdigit() or len(raw) > 18:
-        return {}
-    proposal = (
+        return None
+    return (
         Proposal.objects.visible_to(request.user)
         .adopted_without_project()
+        .select_related("meeting__area")
         .filter(pk=int(raw))
         .first()
     )
-    if proposal is None:
-        return {}
-    return {"proposals": [proposal.pk], "title": proposal.title}
 
 
 def project_create(request):
-    initial = _preselected_proposal(request) if request.method != "POST" else {}
-    return _project_form_page(request, Project(), ProjectStartForm, initial=initial)
+    proposal = _preselected_proposal(request)
+    area = working_area(request)
+    if area is None and sees_everything(request.user):
+        if proposal is None:
+            return county_choice(request, _("Start a project"))
+        # Opened from a proposal's page: its county is the working area.
+        area = working_area(request, proposal.meeting.area)
+    initial = {}
+    if proposal is not None and request.method != "POST":
+        # Tick it and borrow its title.
+        initial = {"proposals": [proposal.pk], "title": proposal.title}
+    return _project_form_page(request, Project(), ProjectStartForm, area, initial=initial)
 
 
 def project_edit(request, pk):
-    return _project_form_page(request, project_for(request, pk), ProjectForm)
+    project = project_for(request, pk)
+    return _project_form_page(request, project, ProjectForm, working_area(request, project.area))
 
 
 def progress_create(request, pk):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from consultations import aggregates, services
 from consultations.forms import proposals as forms
+from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal, ProposalStatus
 from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
@@ -348,7 +349,11 @@ def proposal_create(request, pk):
         Meeting.objects.select_related("area"), request.user, pk=pk
     )
     posted = request.method == "POST"
-    form = forms.ProposalForm(request.POST if posted else None, user=request.user)
+    form = forms.ProposalForm(
+        request.POST if posted else None,
+        user=request.user,
+        within=working_area(request, meeting.area),
+    )
     if posted and form.is_valid():
         proposal = services.raise_proposal(meeting=meeting, actor=request.user, **form.cleaned_data)
         messages.success(request, _("The proposal was recorded."))

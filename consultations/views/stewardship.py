@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from consultations import public_board
 from consultations.concurrency import CONFLICT, SAVED, save_if_current
+from consultations.forms.fields import working_area
 from consultations.forms.stewardship import StewardshipForm, StewardshipLogForm
 from consultations.models import Stewardship, StewardshipLog
 from organizations.scoping import get_object_for_user_or_404
@@ -21,14 +22,19 @@ def _back_to(project):
 
 def _stewardship_for(request, pk):
     return get_object_for_user_or_404(
-        Stewardship.objects.select_related("project", "organization", "person"),
+        Stewardship.objects.select_related("project__area", "organization", "person"),
         request.user,
         pk=pk,
     )
 
 
 def _save_stewardship(request, stewardship):
-    form = StewardshipForm(request.POST or None, instance=stewardship, user=request.user)
+    form = StewardshipForm(
+        request.POST or None,
+        instance=stewardship,
+        user=request.user,
+        within=working_area(request, stewardship.project.area),
+    )
     if request.method != "POST":
         return _stewardship_page(request, form, stewardship)
     is_new = stewardship.pk is None

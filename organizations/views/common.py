@@ -1,17 +1,10 @@
 """Small helpers shared by the organizations app's pages."""
 
-from organizations.models import Area, Person
+from django.shortcuts import render
+
+from organizations.models import Area, AreaLevel, Person
 
 RECENT_ROWS = 10
-
-
-def area_from_query(request):
-    """The area named by ``?area=<id>`` when the user may see it, for prefilling a form
-    opened from an area's page; None for anything else (missing, forged, out of scope)."""
-    value = request.GET.get("area", "")
-    if not (value.isdigit() and len(value) <= 18):
-        return None
-    return Area.objects.visible_to(request.user).filter(pk=int(value)).first()
 
 
 def in_scope_people(user):
@@ -23,3 +16,21 @@ def posted_data(request):
     """The POST data to bind a form to, even when empty (an empty POST is still a submission
     and must show 'required' errors); None on GET."""
     return request.POST if request.method == "POST" else None
+
+
+def county_choice(request, title, *, key="code"):
+    """For a user who sees everything, creating without ``?area=``: which county first.
+
+    A form offering a whole province's areas, organizations and people would weigh
+    megabytes; each link reopens the same address (query kept) with ``?area=<code>``
+    (or ``<id>``, ``key="pk"``).
+    """
+    counties = []
+    in_order = Area.objects.of_level(AreaLevel.COUNTY).order_by("code")
+    for value, name in in_order.values_list(key, "name"):
+        query = request.GET.copy()
+        query["area"] = value
+        counties.append((name, f"?{query.urlencode()}"))
+    return render(
+        request, "organizations/county_choice.html", {"title": title, "counties": counties}
+    )

@@ -7,13 +7,14 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal
 from organizations.forms import OrganizationFilterForm, OrganizationForm
 from organizations.models import Membership, Organization
-from organizations.scoping import get_object_for_user_or_404
+from organizations.scoping import get_object_for_user_or_404, sees_everything
 from wuhgong.pagination import ListPaginator, count_cap_for
 
-from .common import RECENT_ROWS, area_from_query, in_scope_people, posted_data
+from .common import RECENT_ROWS, county_choice, in_scope_people, posted_data
 
 PAGE_SIZE = 25
 
@@ -91,14 +92,15 @@ def organization_detail(request, pk):
     )
 
 
-def _save_organization(request, organization):
+def _save_organization(request, organization, area, initial=None):
     # The heading keeps the stored name while the form shows what was typed.
     stored_name = organization.name
-    initial = {}
-    if organization.pk is None and (area := area_from_query(request)):
-        initial["area"] = area
     form = OrganizationForm(
-        posted_data(request), instance=organization, user=request.user, initial=initial
+        posted_data(request),
+        instance=organization,
+        user=request.user,
+        within=area,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         is_new = organization.pk is None
@@ -135,8 +137,16 @@ def _organization_form_page(request, form, organization, stored_name, status=200
 
 
 def organization_create(request):
-    return _save_organization(request, Organization())
+    area = working_area(request, key="pk")
+    if area is None and sees_everything(request.user):
+        return county_choice(request, _("Add an organization"), key="pk")
+    # An area's page links here with ?area=<id>: the organization most likely sits there.
+    named = area is not None and request.GET.get("area") == str(area.pk)
+    return _save_organization(
+        request, Organization(), area, initial={"area": area} if named else None
+    )
 
 
 def organization_edit(request, pk):
-    return _save_organization(request, _organization_for(request, pk))
+    organization = _organization_for(request, pk)
+    return _save_organization(request, organization, working_area(request, organization.area))

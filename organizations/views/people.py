@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
 from organizations.models import Membership, Person
-from organizations.scoping import get_object_for_user_or_404
+from organizations.scoping import get_object_for_user_or_404, sees_everything
 from wuhgong.pagination import ListPaginator, count_cap_for
 
-from .common import RECENT_ROWS, area_from_query, in_scope_people, posted_data
+from .common import RECENT_ROWS, county_choice, in_scope_people, posted_data
 
 PAGE_SIZE = 25
 
@@ -70,7 +71,10 @@ def person_detail(request, pk):
             "person": person,
             "memberships": _memberships_of(person, user),
             "membership_form": MembershipForm(
-                user=user, person=person, initial={"started_on": timezone.localdate()}
+                user=user,
+                person=person,
+                within=working_area(request, person.area),
+                initial={"started_on": timezone.localdate()},
             ),
             "today": timezone.localdate(),
             "meetings": Meeting.objects.visible_to(user)
@@ -83,13 +87,12 @@ def person_detail(request, pk):
     )
 
 
-def _save_person(request, person):
+def _save_person(request, person, area, initial=None):
     # The heading keeps the stored name while the form shows what was typed.
     stored_name = person.name
-    initial = {}
-    if person.pk is None and (area := area_from_query(request)):
-        initial["area"] = area
-    form = PersonForm(posted_data(request), instance=person, user=request.user, initial=initial)
+    form = PersonForm(
+        posted_data(request), instance=person, user=request.user, within=area, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         is_new = person.pk is None
         with transaction.atomic():
@@ -118,12 +121,18 @@ def _person_form_page(request, form, person, stored_name, status=200):
 
 
 def person_create(request):
-    return _save_person(request, Person())
+    area = working_area(request, key="pk")
+    if area is None and sees_everything(request.user):
+        return county_choice(request, _("Add a person"), key="pk")
+    # An area's page links here with ?area=<id>: the person most likely lives there.
+    named = area is not None and request.GET.get("area") == str(area.pk)
+    return _save_person(request, Person(), area, initial={"area": area} if named else None)
 
 
 @never_cache
 def person_edit(request, pk):
-    return _save_person(request, _person_for(request, pk))
+    person = _person_for(request, pk)
+    return _save_person(request, person, working_area(request, person.area))
 
 
 def membership_create(request, pk):
@@ -133,6 +142,7 @@ def membership_create(request, pk):
         posted_data(request),
         user=request.user,
         person=person,
+        within=working_area(request, person.area),
         initial={"started_on": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():

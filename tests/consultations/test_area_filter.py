@@ -1,16 +1,19 @@
-"""The list filters' area select: a tree opened along one path, never the whole province."""
+"""The list filters' area select: a tree opened along one path, never the whole province;
+and the selects of the forms, written as Django writes them."""
 
 from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
-from django.forms import Select
+from django.forms import Select, SelectMultiple
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils.http import urlencode
 
-from consultations.forms.meetings import MeetingFilterForm
+from consultations.forms.meetings import MeetingFilterForm, MeetingForm
 from organizations.models import Area, AreaLevel
 
-from ..factories import CountyFactory
+from ..factories import CountyFactory, OrganizationFactory, PersonFactory
 
 
 @pytest.fixture
@@ -122,3 +125,38 @@ def test_the_other_filter_selects_are_written_as_django_writes_them(county_staff
     assert "A &amp; &lt;b&gt;B&lt;/b&gt;" in form["sort"].as_widget()
     if chosen == "joint_talk":
         assert 'value="joint_talk" selected' in form["format"].as_widget()
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_the_form_selects_are_written_as_django_writes_them(county_staff, village, bound):
+    # Labels with characters to escape; several chosen in the multiple select.
+    first = OrganizationFactory(area=village, name="<b>甲&乙</b>理事会")
+    second = OrganizationFactory(area=village, name='志愿队 "一"')
+    OrganizationFactory(area=village, name="党支部")
+    person = PersonFactory(area=village, name="<i>张三</i>")
+    data = {
+        "host_organization": first.pk,
+        "attending_organizations": [first.pk, second.pk],
+        "moderator": person.pk,
+        "area": village.pk,
+    }
+    form = MeetingForm(
+        QueryDict(urlencode(data, doseq=True)) if bound else None,
+        initial=None if bound else data,
+        user=county_staff,
+        within=village.parent.parent,
+    )
+    for name, django_widget in (
+        ("host_organization", Select),
+        ("moderator", Select),
+        ("area", Select),
+        ("attending_organizations", SelectMultiple),
+    ):
+        field = form.fields[name]
+        ours = form[name].as_widget()
+        theirs = form[name].as_widget(widget=django_widget(choices=field.choices))
+        assert _Markup(ours).parts == _Markup(theirs).parts, name
+        assert "<b>" not in ours and "<i>" not in ours
+    attending = form["attending_organizations"].as_widget()
+    assert attending.count(" selected>") == 2 and " multiple" in attending
+    assert "&lt;b&gt;甲&amp;乙&lt;/b&gt;理事会" in attending

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from consultations.models import Attachment, Meeting, MeetingFormat
 from consultations.views import meetings as meeting_views
-from tests.factories import MeetingFactory, OrganizationFactory, PersonFactory, ProposalFactory
+from tests.factories import (
+    MeetingFactory,
+    OrganizationFactory,
+    PersonFactory,
+    ProposalFactory,
+    VillageFactory,
+)
 from tests.upload_files import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -415,3 +421,114 @@ def test_concurrent_edit_is_refused_showing_what_changed_and_keeping_input(
     assert meeting.title == "县里输入的标题"
     assert meeting.history.count() == 3
     assert meeting.history.first().history_user == county_staff
+
+
+def test_superuser_recording_a_meeting_is_asked_for_the_county_first(
+    client, admin_user, village, elsewhere
+):
+    client.force_login(admin_user)
+    response = client.get(reverse("meeting_create"), {"from": "calendar"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="title"' not in body
+    # Each county reopens the same page with its code, the other parameters kept.
+    assert 'href="?from=calendar&amp;area=421221"' in body
+    assert 'href="?from=calendar&amp;area=421281"' in body
+
+
+def test_superuser_meeting_form_offers_only_the_chosen_countys_choices(
+    client, admin_user, village, elsewhere
+):
+    OrganizationFactory(area=village, name="陆水村理事会")
+    PersonFactory(area=village, name="陆水村张三")
+    client.force_login(admin_user)
+    body = client.get(reverse("meeting_create"), {"area": "421221"}).content.decode()
+    assert 'name="title"' in body
+    assert "陆水村理事会" in body and "陆水村张三" in body and "陆水村" in body
+    assert "外县" not in body
+
+
+def test_superuser_records_a_meeting_in_the_chosen_county(client, admin_user, village, elsewhere):
+    host = OrganizationFactory(area=village, name="陆水村理事会")
+    client.force_login(admin_user)
+    url = reverse("meeting_create") + "?area=421221"
+    response = client.post(url, valid_post(village, host_organization=host.pk))
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert (meeting.area, meeting.host_organization) == (village, host)
+
+
+def test_an_organization_of_another_county_is_refused_by_its_field(
+    client, admin_user, village, elsewhere
+):
+    outsider = elsewhere.organizations.get()
+    client.force_login(admin_user)
+    url = reverse("meeting_create") + "?area=421221"
+    response = client.post(
+        url,
+        valid_post(village, host_organization=outsider.pk, attending_organizations=[outsider.pk]),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "Select a valid choice" in form.errors["host_organization"][0]
+    assert "Select a valid choice" in form.errors["attending_organizations"][0]
+    assert "孙家湾屋场会：通湾公路硬化" in response.content.decode()  # what was typed stays
+    assert not Meeting.objects.exists()
+
+
+def test_an_area_of_another_county_is_refused_even_with_its_code_in_the_address(
+    client, admin_user, village, elsewhere
+):
+    client.force_login(admin_user)
+    response = client.post(reverse("meeting_create") + "?area=421221", valid_post(elsewhere))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.context["form"].errors["area"][0]
+    assert not Meeting.objects.exists()
+
+
+def test_superuser_editing_a_meeting_sees_its_countys_choices_and_saves(
+    client, admin_user, village, elsewhere
+):
+    meeting = MeetingFactory(area=village, title="旧标题")
+    client.force_login(admin_user)
+    url = reverse("meeting_edit", args=[meeting.pk])
+    body = client.get(url).content.decode()
+    assert f'<option value="{village.pk}" selected>' in body
+    assert "外县" not in body
+    response = client.post(url, valid_post(village, title="新标题"))
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "新标题"
+
+
+def test_a_village_in_the_address_is_the_meetings_area_to_start_with(
+    client, county_staff, village, other_village
+):
+    client.force_login(county_staff)
+    body = client.get(reverse("meeting_create"), {"area": village.code}).content.decode()
+    assert f'<option value="{village.pk}" selected>' in body
+    # Only that village's choices; a village outside the user's scope is ignored.
+    assert other_village.name not in body
+    body = client.get(reverse("meeting_create"), {"area": "421281100201"}).content.decode()
+    assert other_village.name in body and not re.search(r'value="\d+" selected>', body)
+
+
+def test_form_queries_do_not_grow_with_records_outside_the_working_area(
+    client, admin_user, village, elsewhere
+):
+    meeting = MeetingFactory(area=village)
+    OrganizationFactory(area=village)
+    PersonFactory(area=village)
+    client.force_login(admin_user)
+    urls = [reverse("meeting_create") + "?area=421221", reverse("meeting_edit", args=[meeting.pk])]
+    small = [count_queries(client, url) for url in urls]
+    for n in range(5):
+        village_elsewhere = VillageFactory(parent=elsewhere.parent)
+        OrganizationFactory.create_batch(3, area=village_elsewhere)
+        PersonFactory.create_batch(3, area=village_elsewhere)
+        OrganizationFactory(area=village, name=f"陆水村队{n}")
+        PersonFactory(area=village, name=f"陆水村人{n}")
+    # Create: session, user, the working area by its code, areas, organizations (twice:
+    # host and attending), people. Edit: session, user, the meeting, its county, the same
+    # choices, the attending organizations chosen, the attachments.
+    assert [count_queries(client, url) for url in urls] == small == [7, 10]

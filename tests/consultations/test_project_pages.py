@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from consultations import services
 from consultations.forms.fields import MAX_UPLOAD_BYTES
+from consultations.forms.projects import MAX_CANDIDATE_PROPOSALS
 from consultations.models import (
     FundingLine,
     FundingSource,
@@ -20,17 +21,20 @@ from consultations.models import (
     ProjectStatus,
     ProjectUpdate,
     Proposal,
+    ProposalStatus,
     Stewardship,
     StewardshipLog,
 )
 from tests.factories import (
     EvaluationFactory,
     FundingLineFactory,
+    MeetingFactory,
     OrganizationFactory,
     OutcomeFactory,
     PersonFactory,
     ProjectFactory,
     ProjectUpdateFactory,
+    ProposalFactory,
     StewardshipFactory,
     StewardshipLogFactory,
     UserFactory,
@@ -424,6 +428,77 @@ def test_a_lifecycle_refusal_is_shown_on_the_form_and_undoes_everything(
     assert not FundingLine.objects.exists()
 
 
+@pytest.fixture
+def many_waiting(village):
+    """One more adopted proposal than the start page lists, decided a day apart: the first
+    is the oldest."""
+    meeting = MeetingFactory(area=village)
+    return [
+        ProposalFactory(
+            meeting=meeting,
+            status=ProposalStatus.ADOPTED,
+            decided_on=dt.date(2024, 1, 1) + dt.timedelta(days=n),
+            title=f"待立项提案{n:03d}",
+        )
+        for n in range(MAX_CANDIDATE_PROPOSALS + 1)
+    ]
+
+
+def _offered(response):
+    return re.findall(r'name="proposals" value="(\d+)"', response.content.decode())
+
+
+def test_start_page_lists_the_newest_proposals_and_says_there_are_more(
+    client, county_staff, town, many_waiting
+):
+    client.force_login(county_staff)
+    response = client.get(reverse("project_create"))
+    offered = _offered(response)
+    assert len(offered) == MAX_CANDIDATE_PROPOSALS
+    assert str(many_waiting[0].pk) not in offered
+    assert offered[0] == str(many_waiting[-1].pk)  # newest first, as before
+    page = text(response)
+    assert f"Only the newest {MAX_CANDIDATE_PROPOSALS} adopted proposals are listed" in page
+    # The county's towns narrow the list, each reopening the page with its code.
+    assert f'href="?area={town.code}">{town.name}</a>' in page
+
+
+def test_start_page_keeps_the_proposal_named_in_the_address_beyond_the_newest(
+    client, county_staff, many_waiting
+):
+    oldest = many_waiting[0]
+    client.force_login(county_staff)
+    response = client.get(reverse("project_create"), {"proposal": oldest.pk})
+    assert len(_offered(response)) == MAX_CANDIDATE_PROPOSALS + 1
+    assert re.search(rf'value="{oldest.pk}"[^>]*checked', response.content.decode())
+    # Submitted, it stays a valid choice.
+    response = client.post(
+        reverse("project_create") + f"?proposal={oldest.pk}", start_data([oldest])
+    )
+    assert response.status_code == 302
+    assert list(Project.objects.get().proposals.all()) == [oldest]
+
+
+def test_start_page_without_more_proposals_says_nothing_of_a_limit(vc_client, village):
+    adopted(village)
+    assert "Only the newest" not in text(vc_client.get(reverse("project_create")))
+
+
+def test_superuser_starting_a_project_chooses_the_county_or_comes_from_a_proposal(
+    client, admin_user, village
+):
+    proposal = adopted(village, title="硬化通湾公路")
+    client.force_login(admin_user)
+    body = client.get(reverse("project_create")).content.decode()
+    assert 'name="title"' not in body
+    assert 'href="?area=421221"' in body
+    # From the proposal's page: its county is the working area.
+    response = client.get(reverse("project_create"), {"proposal": proposal.pk})
+    assert re.search(rf'value="{proposal.pk}"[^>]*checked', response.content.decode())
+    response = client.post(reverse("project_create") + "?area=421221", start_data([proposal]))
+    assert response.status_code == 302
+
+
 def test_start_page_queries_do_not_grow_with_choices(vc_client, village):
     adopted(village)
     OrganizationFactory(area=village)
@@ -432,9 +507,9 @@ def test_start_page_queries_do_not_grow_with_choices(vc_client, village):
     for _ in range(10):
         adopted(village)
         OrganizationFactory(area=village)
-    # session, user with their area, the proposals offered with their meetings' areas, the
-    # area choices, the organization choices.
-    assert count_queries(vc_client, url) == small == 5
+    # session, user with their area, the ids of the newest proposals waiting, the proposals
+    # offered with their meetings' areas, the area choices, the organization choices.
+    assert count_queries(vc_client, url) == small == 6
 
 
 # -- editing ---------------------------------------------------------------------------------

@@ -858,3 +858,39 @@ def test_village_committee_can_refer_to_a_town_or_county_unit(
     proposal.refresh_from_db()
     assert proposal.referred_to == county_bureau
     assert town_office.pk != county_bureau.pk
+
+
+def test_superuser_raising_a_proposal_chooses_among_the_meetings_county(
+    client, admin_user, meeting, elsewhere
+):
+    neighbour = PersonFactory(area=meeting.area, name="孙大爷")
+    outsider = elsewhere.people.get()
+    client.force_login(admin_user)
+    url = reverse("proposal_create", args=[meeting.pk])
+    body = client.get(url).content.decode()
+    assert "孙大爷" in body and "外县王五" not in body
+    refused = client.post(
+        url, {"title": "安装路灯", "category": ProposalCategory.SAFETY, "raised_by": outsider.pk}
+    )
+    assert "Select a valid choice" in refused.context["form"].errors["raised_by"][0]
+    assert not Proposal.objects.exists()
+    response = client.post(
+        url, {"title": "安装路灯", "category": ProposalCategory.SAFETY, "raised_by": neighbour.pk}
+    )
+    assert response.status_code == 302
+    assert Proposal.objects.get().raised_by == neighbour
+
+
+def test_proposal_form_queries_do_not_grow_with_people_elsewhere(
+    client, admin_user, meeting, elsewhere
+):
+    client.force_login(admin_user)
+    url = reverse("proposal_create", args=[meeting.pk])
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    PersonFactory.create_batch(10, area=elsewhere)
+    PersonFactory.create_batch(3, area=meeting.area)
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    # session, user, the meeting with its area, its county, the people to choose from.
+    assert len(large) == len(small) == 5

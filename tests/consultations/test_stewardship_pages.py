@@ -212,3 +212,26 @@ def test_stewardship_form_queries_do_not_grow_with_choices(vc_client, project, v
     # person, organization and person choices.
     # log: session, user with their area, the stewardship with project, organization, person.
     assert [count_queries(vc_client, url) for url in urls] == small == [5, 5, 3]
+
+
+def test_superuser_stewardship_offers_the_projects_county_and_saves(
+    client, admin_user, project, council, elsewhere
+):
+    client.force_login(admin_user)
+    url = reverse("stewardship_create", args=[project.pk])
+    body = client.get(url).content.decode()
+    assert council.name in body and "外县" not in body
+    refused = client.post(url, stewardship_data(organization=elsewhere.organizations.get().pk))
+    assert "Select a valid choice" in refused.context["form"].errors["organization"][0]
+    assert not Stewardship.objects.exists()
+    response = client.post(url, stewardship_data(organization=council.pk))
+    assert response.status_code == 302
+    stewardship = Stewardship.objects.get()
+    assert stewardship.organization == council
+    edit = reverse("stewardship_edit", args=[stewardship.pk])
+    assert "外县" not in client.get(edit).content.decode()
+    small = count_queries(client, edit)
+    OrganizationFactory.create_batch(5, area=elsewhere)
+    PersonFactory.create_batch(5, area=elsewhere)
+    # session, user, the stewardship with its project's area, the county, the choices.
+    assert count_queries(client, edit) == small == 6

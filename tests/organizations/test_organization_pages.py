@@ -405,3 +405,24 @@ def test_navigation_and_area_page_link_to_organizations(client, village_committe
     assert f"{reverse('organization_create')}?area={village.pk}" in body
     assert reverse("organization_detail", args=[organization.pk]) in body
     assert "Add an organization here" in body
+
+
+def test_superuser_organization_form_offers_one_countys_areas(
+    client, admin_user, county, village, elsewhere
+):
+    client.force_login(admin_user)
+    body = client.get(reverse("organization_create")).content.decode()
+    assert 'name="founded_on"' not in body
+    assert f'href="?area={county.pk}"' in body
+    # From a village's page: that village only, chosen.
+    body = client.get(reverse("organization_create"), {"area": village.pk}).content.decode()
+    assert f'<option value="{village.pk}" selected>' in body and elsewhere.name not in body
+    url = f"{reverse('organization_create')}?area={county.pk}"
+    refused = client.post(url, organization_post(elsewhere))
+    assert "Select a valid choice" in refused.context["form"].errors["area"][0]
+    assert client.post(url, organization_post(village)).status_code == 302
+    organization = Organization.objects.get(name="陆水村志愿服务队")
+    edit = reverse("organization_edit", args=[organization.pk])
+    body = client.get(edit).content.decode()
+    assert f'<option value="{village.pk}" selected>' in body and elsewhere.name not in body
+    assert client.post(edit, organization_post(village, name="陆水村志愿队")).status_code == 302

@@ -17,6 +17,7 @@ from tests.factories import (
     OrganizationFactory,
     PersonFactory,
     ProposalFactory,
+    VillageFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -559,3 +560,63 @@ def test_concurrent_person_edit_is_refused_and_input_kept(
     person.refresh_from_db()
     assert person.name == "孙建华"
     assert person.history.first().history_user == town_staff
+
+
+def test_superuser_adding_a_person_is_asked_for_the_county_first(
+    client, admin_user, county, village, elsewhere
+):
+    client.force_login(admin_user)
+    body = client.get(reverse("person_create")).content.decode()
+    assert 'name="phone"' not in body
+    # The people pages name areas by id, as their list filter does.
+    assert f'href="?area={county.pk}"' in body
+    assert f'href="?area={elsewhere.parent.parent.pk}"' in body
+    body = client.get(reverse("person_create"), {"area": county.pk}).content.decode()
+    assert 'name="phone"' in body
+    assert village.name in body and elsewhere.name not in body
+    url = f"{reverse('person_create')}?area={county.pk}"
+    refused = client.post(url, person_post(elsewhere))
+    assert "Select a valid choice" in refused.context["form"].errors["area"][0]
+    assert not Person.objects.filter(name="孙建国").exists()
+    assert client.post(url, person_post(village)).status_code == 302
+    assert Person.objects.get(name="孙建国").area == village
+
+
+def test_superuser_person_pages_offer_only_the_persons_county(
+    client, admin_user, village, elsewhere
+):
+    person = PersonFactory(area=village)
+    unit = OrganizationFactory(area=village, name="陆水村理事会")
+    outsider = elsewhere.organizations.get()
+    client.force_login(admin_user)
+    for url in (
+        reverse("person_edit", args=[person.pk]),
+        reverse("person_detail", args=[person.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert elsewhere.name not in body and outsider.name not in body
+    assert unit.name in client.get(reverse("person_detail", args=[person.pk])).content.decode()
+    url = reverse("membership_create", args=[person.pk])
+    refused = client.post(url, membership_post(outsider))
+    assert "Select a valid choice" in refused.context["form"].errors["organization"][0]
+    assert client.post(url, membership_post(unit)).status_code == 302
+    assert list(person.memberships.values_list("organization", flat=True)) == [unit.pk]
+
+
+def test_person_form_queries_do_not_grow_with_records_elsewhere(
+    client, admin_user, county, village, elsewhere
+):
+    person = PersonFactory(area=village)
+    client.force_login(admin_user)
+    pages = [
+        (reverse("person_create"), {"area": county.pk}),
+        (reverse("person_edit", args=[person.pk]), None),
+    ]
+    small = [count_queries(client, url, data) for url, data in pages]
+    for _ in range(5):
+        place = VillageFactory(parent=elsewhere.parent)
+        PersonFactory(area=place)
+        OrganizationFactory(area=place)
+    # create: session, user, the area named, the area choices; edit: session, user, the
+    # person with their area, its county, the area choices.
+    assert [count_queries(client, url, data) for url, data in pages] == small == [4, 5]
