@@ -91,7 +91,7 @@ class FastChoiceField(forms.ChoiceField):
     widget = FastSelect
 
 
-class _ValueChoices(forms.models.ModelChoiceIterator):
+class ValueChoices(forms.models.ModelChoiceIterator):
     """(value, label) pairs read as plain values in one query: no model instance per option
     (most of the time of a form offering a county's 800 organizations), and no server-side
     cursor (``ModelChoiceIterator`` uses ``iterator()``, which on PostgreSQL declares a
@@ -114,7 +114,7 @@ class AreaChoiceField(forms.ModelChoiceField):
     """Areas indented by level so the tree reads in a plain select."""
 
     widget = FastSelect
-    iterator = _ValueChoices
+    iterator = ValueChoices
     label_lookups = ("level", "name")
 
     def label_from_values(self, level, name):
@@ -129,7 +129,7 @@ class NamedChoiceField(forms.ModelChoiceField):
     read as plain values and written by ``FastSelect``."""
 
     widget = FastSelect
-    iterator = _ValueChoices
+    iterator = ValueChoices
     label_lookups = ("name",)
 
     def label_from_values(self, name):
@@ -155,7 +155,7 @@ class NamedMultipleChoiceField(SafeModelMultipleChoiceField):
     """Several organizations or people, as ``NamedChoiceField`` offers one."""
 
     widget = FastSelectMultiple
-    iterator = _ValueChoices
+    iterator = ValueChoices
     label_lookups = ("name",)
 
     def label_from_values(self, name):

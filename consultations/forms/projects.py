@@ -30,6 +30,7 @@ from .fields import (
     FastChoiceField,
     NamedChoiceField,
     SafeModelMultipleChoiceField,
+    ValueChoices,
     as_id,
     scope_area_filter,
     scope_choices,
@@ -53,6 +54,11 @@ def not_negative(form, names, message):
 
 class ProposalChoiceField(SafeModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+    iterator = ValueChoices
+    label_lookups = ("title", "meeting__area__name")
+
+    def label_from_values(self, title, area_name):
+        return f"{title} · {area_name}"
 
     def label_from_instance(self, obj):
         return f"{obj.title} · {obj.meeting.area.name}"
@@ -184,6 +190,16 @@ class ProjectStartForm(ProjectForm):
         self.fields["area"].help_text = _(
             "Leave empty when all the proposals come from one area: the project takes that area."
         )
+
+    def proposal_checkboxes(self):
+        """The proposals' checkboxes as (id, value, label, checked), for the template to write
+        directly: Django's template per checkbox costs about 0.4 ms, 80 ms for 200."""
+        bound = self["proposals"]
+        checked = set(bound.field.widget.format_value(bound.value()))
+        return [
+            (f"{bound.auto_id}_{index}", str(value), label, str(value) in checked)
+            for index, (value, label) in enumerate(bound.field.choices)
+        ]
 
     def _named_proposals(self):
         if self.is_bound:
