@@ -273,3 +273,11 @@ def test_a_kept_page_shows_changes_at_once(client, town_staff, town, village, te
     page = get(client, town_staff, town).content.decode()
     assert "新成立的志愿服务队" in page
     assert "Total 13" in members_table(page)
+
+
+def test_a_territory_page_links_to_recording_a_meeting_there(client, admin_user, village):
+    link = f"{reverse('meeting_create')}?area={village.code}"
+    assert f'href="{link}"' in get(client, admin_user, village).content.decode()
+    # The form opens on the village, even for a user who would otherwise choose a county.
+    body = client.get(link).content.decode()
+    assert f'<option value="{village.pk}" selected>' in body
