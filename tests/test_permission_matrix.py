@@ -44,6 +44,7 @@ OBJECT_OF_ROUTE = {
     "organization_detail": "organization",
     "organization_edit": "organization",
     "meeting_detail": "meeting",
+    "meeting_history": "meeting",
     "meeting_edit": "meeting",
     "meeting_minutes": "meeting",
     "attachment_file": "attachment",
@@ -55,6 +56,7 @@ OBJECT_OF_ROUTE = {
     "proposal_reply": "referred",
     "proposal_feedback": "referred",
     "project_detail": "project",
+    "project_history": "project",
     "project_edit": "project",
     "progress_create": "project",
     "project_complete": "project",
@@ -68,6 +70,7 @@ OBJECT_OF_ROUTE = {
     "outcome_publish": "project",
     "outcome_unpublish": "project",
     "matter_detail": "proposal",
+    "matter_history": "proposal",
 }
 # Addresses that carry no record, or a token instead of one.
 UNSCOPED_ROUTES = {"login", "logout", "set_language", "healthz", "meeting_feed"}
