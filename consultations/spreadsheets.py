@@ -37,6 +37,7 @@ import time
 from decimal import Decimal
 from urllib.parse import quote
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import (
     Case,
@@ -253,8 +254,8 @@ class _PerRowJoin:
 
 def copy_statement(resource, queryset, selected=None):
     """``COPY … TO STDOUT`` of the export as CSV written by PostgreSQL, its parameters and
-    the settings to run it with (``copy_lines``); None when a column has no SQL form (then
-    Python writes it)."""
+    the settings to run it with (``copy_lines``); None when a column has no SQL form or no
+    row can match (then Python writes it)."""
     columns = resource.export_columns(selected)
     if any(column.sql is None for column in columns):
         return None
@@ -284,7 +285,10 @@ def copy_statement(resource, queryset, selected=None):
         pk = query.resolve_ref("pk")
         query.alias_map[PER_ROW] = _PerRowJoin(per_row.query, pk)
         query.alias_refcount[PER_ROW] = 1
-    sql, params = values.query.get_compiler(using=values.db).as_sql()
+    try:
+        sql, params = values.query.get_compiler(using=values.db).as_sql()
+    except EmptyResultSet:  # none(): a user who may see nothing; Python writes the header
+        return None
     settings = PER_ROW_SETTINGS if grouped else EXPORT_SETTINGS
     return f"COPY ({sql}) TO STDOUT (FORMAT csv)", params, settings
 

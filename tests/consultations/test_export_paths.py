@@ -232,6 +232,15 @@ def test_csv_of_the_first_rows_aggregates_theirs(awkward, admin_user, model, res
         assert "GROUP BY" not in statement.split(f"{spreadsheets.PER_ROW} ON")[1]
 
 
+@pytest.mark.parametrize(("model", "resource_class", "order"), EXPORTS, ids=IDS)
+def test_csv_of_no_rows_at_all_is_the_header(admin_user, model, resource_class, order):
+    # none() (a user who may see nothing) compiles to no SQL: the header alone.
+    resource = resource_class(user=admin_user)
+    served = served_csv(resource, model.objects.none().order_by(*order))
+    assert served == reference_csv(resource, model.objects.none())
+    assert served.count(b"\r\n") == 1
+
+
 def test_postgresql_writes_the_csv_itself_in_one_statement(awkward, admin_user):
     resource = ProposalResource(user=admin_user)
     queryset = Proposal.objects.order_by("id")
