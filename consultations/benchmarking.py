@@ -224,6 +224,32 @@ def build_pages(*, seed=6):
             "territory: village", [_url("area_detail", code) for code in villages], "detail", Area
         ),
     ]
+    # Forms offer the areas, organizations and people of one working area (a county at most).
+    pages += [
+        Page(
+            "form: new meeting, a county",
+            [_url("meeting_create", area=code) for code, _pk in counties[:SAMPLES]],
+            "page",
+            Organization,
+        ),
+        Page(
+            "form: new meeting, county staff",
+            [_url("meeting_create")],
+            "page",
+            Organization,
+            user="county",
+        ),
+        Page(
+            "form: edit a meeting", [_url("meeting_edit", pk) for pk in meetings], "page", Meeting
+        ),
+        Page(
+            "form: new project, county staff",
+            [_url("project_create")],
+            "page",
+            Proposal,
+            user="county",
+        ),
+    ]
     if _exists("report"):
         pages.append(
             Page(
