@@ -1,7 +1,10 @@
 """The benchmark's parts (make bench): its bare view, its page list and its table."""
 
 import datetime as dt
+import http.server
 import importlib
+import os
+import threading
 
 import pytest
 from django.db import connection
@@ -134,3 +137,40 @@ def test_tables_line_up_with_chinese_names():
     markdown = bm.markdown_table(results, 8).splitlines()
     assert len(markdown) == 4
     assert all(line.count("|") == len(bm.HEADER) + 1 for line in markdown)
+
+
+class _Export(http.server.BaseHTTPRequestHandler):
+    """Serves a CSV whose records hold newlines inside quoted cells; /cut.csv stops short."""
+
+    body = '\ufeff编号,纪要\r\n1,"第一行\n第二行"\r\n2,短\r\n3,"a ""quoted"" word"\r\n'.encode()
+
+    def do_GET(self):
+        cut = self.path.startswith("/cut")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body[:20] if cut else self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def export_server():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Export)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_export_is_timed_as_it_arrives_and_its_records_counted_after(export_server):
+    result = bm.measure_export(export_server, "/meetings.csv", "", os.getpid())
+    assert result["status"] == 200
+    assert result["records"] == 3  # a newline inside a quoted cell is no new record
+    assert result["seconds"] > 0
+    cut = bm.measure_export(export_server, "/cut.csv", "", os.getpid())
+    assert cut["records"] < 3
+    assert cut["cut"] is True
