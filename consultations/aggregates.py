@@ -78,6 +78,20 @@ def user_scope(user):
     return f"area-{area_id}" if area_id is not None else "none"
 
 
+def count_keeper(request, name):
+    """A ``ListPaginator(keep_count=...)`` for the list ``name``: its count kept per user
+    scope and filters (the query string, less the page and the order) until the data
+    change, so that paging through a list of a province counts it once. Per day too: a
+    filter may depend on the date (overdue projects)."""
+    filters = sorted((key, values) for key, values in request.GET.lists() if key not in UNCOUNTED)
+    scope = f"{user_scope(request.user)}:{timezone.localdate()}:{filters!r}"
+    return lambda compute: cached(f"list-count:{name}", scope, compute).value
+
+
+# Query parameters that change which page of a list is shown or its order, not its rows.
+UNCOUNTED = frozenset({"page", "sort"})
+
+
 def cached(name, scope, compute):
     """``compute()``'s value for ``scope`` (a string naming what it covers: the user's area,
     the filters), from the cache while the data has not changed since."""

@@ -111,3 +111,35 @@ def test_a_text_search_stops_counting_sooner(client, county_staff, meetings, mon
     assert len(counts) == 1
     # 12 matches: PostgreSQL stops counting at the cap and estimates; SQLite counts them all.
     assert ("LIMIT 8" in counts[0].upper()) == (connection.vendor == "postgresql")
+
+
+def _counts(client, params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/meetings/", params)
+    return response, [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+@pytest.mark.django_db
+def test_paging_through_a_list_counts_it_once_until_the_data_change(
+    client, county_staff, meetings, village
+):
+    client.force_login(county_staff)
+    first, counted = _counts(client, {"format": "courtyard"})
+    assert len(counted) == 1
+    # The next pages and another order: the same rows, the count kept.
+    for params in ({"format": "courtyard", "page": 2}, {"format": "courtyard", "sort": "title"}):
+        response, counted = _counts(client, params)
+        assert counted == []
+        assert (
+            response.context["page_obj"].paginator.count
+            == first.context["page_obj"].paginator.count
+        )
+    # Another filter is another count; a new meeting is counted at once.
+    assert len(_counts(client, {"format": "evening_talk"})[1]) == 1
+    MeetingFactory(area=village, format="courtyard")
+    response, counted = _counts(client, {"format": "courtyard"})
+    assert len(counted) == 1
+    assert (
+        response.context["page_obj"].paginator.count
+        == first.context["page_obj"].paginator.count + 1
+    )

@@ -12,6 +12,7 @@ longer than the page itself; PostgreSQL keeps no row count) and reads deep pages
   less than what was counted).
 - Either way ``estimated`` says so, and the page reads "about N" / "（约数）". Other
   databases, used for demos and tests with small data, count exactly, as Django does.
+- A list may keep its count between requests (``keep_count``) until the data change.
 - A page is read as a *deferred join*: the page's ids are found first in a subquery, which
   an index on the sort columns answers without touching the table, and only those rows are
   then read whole, with their related rows. Deep pages no longer read and throw away every
@@ -73,14 +74,23 @@ class ListPaginator(Paginator):
     # Rows before a page from which it is read as a deferred join: every page, by default.
     deep_offset = 0
 
-    def __init__(self, object_list, per_page, *args, count_cap=None, **kwargs):
+    def __init__(self, object_list, per_page, *args, count_cap=None, keep_count=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         if count_cap is not None:
             self.count_cap = count_cap
+        # keep_count(compute) returns compute()'s value, or the one it kept from an earlier
+        # request (consultations.aggregates.count_keeper): paging through a list counts once.
+        self.keep_count = keep_count
         self.estimated = False
 
     @cached_property
     def count(self):
+        if self.keep_count is None:
+            return self._count()
+        count, self.estimated = self.keep_count(lambda: (self._count(), self.estimated))
+        return count
+
+    def _count(self):
         queryset = self.object_list
         if (
             not isinstance(queryset, QuerySet)

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from consultations import ical, public_board
+from consultations import aggregates, ical, public_board
 from consultations.forms.fields import working_area
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
 from consultations.history import recent_changes
@@ -42,9 +42,12 @@ def meeting_list(request):
         .select_related("area")
         .only(*LIST_FIELDS, "area__name")
     )
-    page = ListPaginator(meetings, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
-        request.GET.get("page")
-    )
+    page = ListPaginator(
+        meetings,
+        PAGE_SIZE,
+        count_cap=count_cap_for(filters),
+        keep_count=aggregates.count_keeper(request, "meetings"),
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "consultations/meeting_list.html",

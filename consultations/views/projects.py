@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations import public_board, services
+from consultations import aggregates, public_board, services
 from consultations.forms.fields import working_area
 from consultations.forms.projects import (
     CompleteForm,
@@ -67,9 +67,12 @@ def project_list(request):
         .only(*LIST_FIELDS, "area__name"),
         today=today,
     )
-    page = ListPaginator(projects, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
-        request.GET.get("page")
-    )
+    page = ListPaginator(
+        projects,
+        PAGE_SIZE,
+        count_cap=count_cap_for(filters),
+        keep_count=aggregates.count_keeper(request, "projects"),
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "consultations/project_list.html",

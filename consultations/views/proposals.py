@@ -264,9 +264,12 @@ def proposal_list(request):
     proposals = filters.filter(
         _with_related(Proposal.objects.visible_to(request.user)).defer(*LIST_DEFERRED)
     )
-    page = ListPaginator(proposals, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
-        request.GET.get("page")
-    )
+    page = ListPaginator(
+        proposals,
+        PAGE_SIZE,
+        count_cap=count_cap_for(filters),
+        keep_count=aggregates.count_keeper(request, "proposals"),
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "consultations/proposal_list.html",

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from consultations import aggregates
 from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal
 from organizations.forms import OrganizationFilterForm, OrganizationForm
@@ -39,9 +40,12 @@ def organization_list(request):
             )
         )
     )
-    page = ListPaginator(organizations, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
-        request.GET.get("page")
-    )
+    page = ListPaginator(
+        organizations,
+        PAGE_SIZE,
+        count_cap=count_cap_for(filters),
+        keep_count=aggregates.count_keeper(request, "organizations"),
+    ).get_page(request.GET.get("page"))
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(
         request,

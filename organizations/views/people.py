@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from consultations import aggregates
 from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
@@ -27,9 +28,12 @@ PAGE_SIZE = 25
 def person_list(request):
     filters = PersonFilterForm(request.GET or None, user=request.user)
     people = filters.filter(Person.objects.visible_to(request.user).select_related("area__parent"))
-    page = ListPaginator(people, PAGE_SIZE, count_cap=count_cap_for(filters)).get_page(
-        request.GET.get("page")
-    )
+    page = ListPaginator(
+        people,
+        PAGE_SIZE,
+        count_cap=count_cap_for(filters),
+        keep_count=aggregates.count_keeper(request, "people"),
+    ).get_page(request.GET.get("page"))
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(
         request,
