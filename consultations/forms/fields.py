@@ -195,26 +195,40 @@ def working_area(request, record_area=None, *, key="code"):
     return own if named is None else named
 
 
-def _bounded(queryset, user, within):
+def _bounded(queryset, user, within, keep):
     queryset = queryset.visible_to(user)
-    return queryset if within is None else queryset.within(within)
+    if within is None:
+        return queryset
+    inside = Q(**{f"{queryset.area_code_lookup}__startswith": within.code})
+    return queryset.filter(inside | Q(pk__in=keep)) if keep else queryset.filter(inside)
+
+
+def _current(form, name):
+    """The ids the form starts with in ``name`` (the record's own values, or a default)."""
+    value = form.initial.get(name)
+    values = value if isinstance(value, list | tuple | set) else [value]
+    return [getattr(item, "pk", item) for item in values if item not in (None, "")]
 
 
 def scope_choices(form, user, *, within=None, areas=(), organizations=(), people=()):
     """Limit the named fields' choices to what the user may see inside ``within`` (an area,
-    see ``working_area``; None for the user's whole scope)."""
+    see ``working_area``; None for the user's whole scope). The values the form starts with
+    stay choices wherever they lie (a host organization of another county): otherwise an
+    edit would show them unchosen and saving would drop them."""
     for name in areas:
-        form.fields[name].queryset = _bounded(Area.objects, user, within).order_by("code")
+        form.fields[name].queryset = _bounded(
+            Area.objects, user, within, _current(form, name)
+        ).order_by("code")
     for name in organizations:
         form.fields[name].queryset = (
-            _bounded(Organization.objects, user, within)
+            _bounded(Organization.objects, user, within, _current(form, name))
             .select_related("area")
             .order_by("area__code", "name")
         )
     for name in people:
-        form.fields[name].queryset = _bounded(Person.objects, user, within).order_by(
-            "area__code", "name"
-        )
+        form.fields[name].queryset = _bounded(
+            Person.objects, user, within, _current(form, name)
+        ).order_by("area__code", "name")
 
 
 def as_id(value):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from consultations.models import Attachment, Meeting, MeetingFormat
 from consultations.views import meetings as meeting_views
+from organizations.models import Organization, Person
 from tests.factories import (
     MeetingFactory,
     OrganizationFactory,
@@ -499,6 +500,44 @@ def test_superuser_editing_a_meeting_sees_its_countys_choices_and_saves(
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.title == "新标题"
+
+
+def test_editing_keeps_values_from_outside_the_working_area(
+    client, admin_user, county_staff, village, elsewhere
+):
+    # A meeting hosted and attended by organizations of another county: the edit form
+    # offers the meeting's county, and still the record's own values, chosen, so that a
+    # save does not drop them.
+    outside = Organization.objects.get(name="外县理事会")
+    moderator = Person.objects.get(name="外县王五")
+    meeting = MeetingFactory(area=village, host_organization=outside, moderator=moderator)
+    meeting.attending_organizations.add(outside)
+    client.force_login(admin_user)
+    url = reverse("meeting_edit", args=[meeting.pk])
+    body = client.get(url).content.decode()
+
+    def chosen(name):
+        select = re.search(rf'<select[^>]* name="{name}".*?</select>', body, re.S).group(0)
+        return re.findall(r'<option value="(\d+)" selected>', select)
+
+    assert chosen("host_organization") == chosen("attending_organizations") == [str(outside.pk)]
+    assert chosen("moderator") == [str(moderator.pk)]
+    post = valid_post(
+        village,
+        title="新标题",
+        host_organization=outside.pk,
+        moderator=moderator.pk,
+        attending_organizations=[outside.pk],
+        version=meeting.version,
+    )
+    assert client.post(url, post).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.host_organization, meeting.moderator) == (
+        "新标题",
+        outside,
+        moderator,
+    )
+    assert list(meeting.attending_organizations.all()) == [outside]
 
 
 def test_a_village_in_the_address_is_the_meetings_area_to_start_with(
