@@ -1,6 +1,6 @@
 """Small helpers shared by the organizations app's pages."""
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from organizations.models import Area, AreaLevel, Person
 
@@ -31,6 +31,9 @@ def county_choice(request, title, *, key="code"):
         query = request.GET.copy()
         query["area"] = value
         counties.append((name, f"?{query.urlencode()}"))
+    if len(counties) == 1:
+        # A county's own installation: nothing to choose.
+        return redirect(request.path + counties[0][1])
     return render(
         request, "organizations/county_choice.html", {"title": title, "counties": counties}
     )

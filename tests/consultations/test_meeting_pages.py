@@ -437,6 +437,15 @@ def test_superuser_recording_a_meeting_is_asked_for_the_county_first(
     assert 'href="?from=calendar&amp;area=421281"' in body
 
 
+def test_with_a_single_county_there_is_nothing_to_choose(client, admin_user, village):
+    # A county's own installation: straight to the form, on that county.
+    client.force_login(admin_user)
+    response = client.get(reverse("meeting_create"), {"from": "calendar"})
+    assert response.status_code == 302
+    assert response.url == reverse("meeting_create") + "?from=calendar&area=421221"
+    assert 'name="title"' in client.get(response.url).content.decode()
+
+
 def test_superuser_meeting_form_offers_only_the_chosen_countys_choices(
     client, admin_user, village, elsewhere
 ):

@@ -486,13 +486,13 @@ def test_start_page_without_more_proposals_says_nothing_of_a_limit(vc_client, vi
 
 
 def test_superuser_starting_a_project_chooses_the_county_or_comes_from_a_proposal(
-    client, admin_user, village
+    client, admin_user, village, elsewhere
 ):
     proposal = adopted(village, title="硬化通湾公路")
     client.force_login(admin_user)
     body = client.get(reverse("project_create")).content.decode()
     assert 'name="title"' not in body
-    assert 'href="?area=421221"' in body
+    assert 'href="?area=421221"' in body and 'href="?area=421281"' in body
     # From the proposal's page: its county is the working area.
     response = client.get(reverse("project_create"), {"proposal": proposal.pk})
     assert re.search(rf'value="{proposal.pk}"[^>]*checked', response.content.decode())
