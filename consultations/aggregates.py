@@ -78,18 +78,37 @@ def user_scope(user):
     return f"area-{area_id}" if area_id is not None else "none"
 
 
-def count_keeper(request, name):
-    """A ``ListPaginator(keep_count=...)`` for the list ``name``: its count kept per user
-    scope and filters (the query string, less the page and the order) until the data
-    change, so that paging through a list of a province counts it once. Per day too: a
-    filter may depend on the date (overdue projects)."""
-    filters = sorted((key, values) for key, values in request.GET.lists() if key not in UNCOUNTED)
-    scope = f"{user_scope(request.user)}:{timezone.localdate()}:{filters!r}"
+def count_keeper(request, name, filters):
+    """A ``ListPaginator(keep_count=...)`` for the list ``name`` filtered by the bound form
+    ``filters``: its count kept per user scope and the filters the form applied (less the
+    order) until the data change, so that paging through a list of a province counts it
+    once. Per day too: a filter may depend on the date (overdue projects).
+
+    Keyed by what the form applied, not by the query string: a form may drop a value it
+    refuses (or, for some lists, every filter when one is refused), and the same address
+    must not name two different sets of rows."""
+    applied = sorted(
+        (key, str(getattr(value, "pk", value)))
+        for key, value in applied_filters(filters).items()
+        if key not in UNCOUNTED and value not in (None, "")
+    )
+    scope = f"{user_scope(request.user)}:{timezone.localdate()}:{applied!r}"
     return lambda compute: cached(f"list-count:{name}", scope, compute).value
 
 
-# Query parameters that change which page of a list is shown or its order, not its rows.
-UNCOUNTED = frozenset({"page", "sort"})
+def applied_filters(form):
+    """The values a list's filter form filters by: the fields that validated when the form
+    keeps those (``valid_data``), otherwise all of them or, when one is refused, none."""
+    if not form.is_bound:
+        return {}
+    valid_data = getattr(form, "valid_data", None)
+    if valid_data is not None:
+        return valid_data
+    return form.cleaned_data if form.is_valid() else {}
+
+
+# Filter fields that change the order of a list, not its rows.
+UNCOUNTED = frozenset({"sort"})
 
 
 def cached(name, scope, compute):

@@ -143,3 +143,21 @@ def test_paging_through_a_list_counts_it_once_until_the_data_change(
         response.context["page_obj"].paginator.count
         == first.context["page_obj"].paginator.count + 1
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url,factory", [("/meetings/", MeetingFactory), ("/projects/", None)])
+def test_a_kept_count_is_that_of_the_rows_the_list_shows(
+    client, county_staff, village, other_village, url, factory
+):
+    # An invalid order (an old bookmark) makes these forms drop every filter: that list's
+    # count must not be kept for the filtered one, nor the other way round.
+    from tests.factories import ProjectFactory
+
+    make = factory or ProjectFactory
+    make.create_batch(3, area=village)
+    make.create_batch(2, area=other_village)
+    client.force_login(county_staff)
+    for params in ({"area": village.pk, "sort": "bogus"}, {"area": village.pk}):
+        page = client.get(url, params).context["page_obj"]
+        assert page.paginator.count == len(page.object_list)
