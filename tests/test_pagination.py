@@ -161,3 +161,17 @@ def test_a_kept_count_is_that_of_the_rows_the_list_shows(
     for params in ({"area": village.pk, "sort": "bogus"}, {"area": village.pk}):
         page = client.get(url, params).context["page_obj"]
         assert page.paginator.count == len(page.object_list)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/meetings/", "/proposals/", "/projects/", "/people/", "/organizations/", "/people/new/"],
+)
+@pytest.mark.parametrize("junk", ["²", "①", "١٢"])
+def test_digits_that_are_not_ascii_are_ignored_not_a_500(client, county_staff, url, junk):
+    # str.isdigit() is true for "²", "①" and Arabic-Indic digits, and int() refuses the
+    # first two: an address naming an area with them is answered, not failed.
+    client.raise_request_exception = False
+    client.force_login(county_staff)
+    assert client.get(url, {"area": junk}).status_code == 200

@@ -13,6 +13,7 @@ from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
+from consultations.forms.fields import as_id
 from consultations.spreadsheets import TooManyRows, csv_response, xlsx_response
 
 
@@ -32,7 +33,7 @@ class SpreadsheetExportAdmin(ExportActionMixin):
     def get_valid_export_item_pks(self, request):
         # The rows an "export selected" may name: those posted that the user may see. (The
         # library's default lists every row of the table, in and out of scope.)
-        posted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        posted = [pk for pk in map(as_id, request.POST.getlist("export_items")) if pk is not None]
         return self.get_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):

@@ -190,7 +190,8 @@ def working_area(request, record_area=None, *, key="code"):
     if key == "pk":
         lookup = {"pk": as_id(value)} if as_id(value) is not None else None
     else:
-        lookup = {"code": value} if value.isdigit() and len(value) in LEVEL_OF_CODE_LENGTH else None
+        is_code = value.isascii() and value.isdigit() and len(value) in LEVEL_OF_CODE_LENGTH
+        lookup = {"code": value} if is_code else None
     named = Area.objects.visible_to(user).filter(**lookup).first() if lookup else None
     return own if named is None else named
 
@@ -234,7 +235,8 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
 def as_id(value):
     """An id typed or posted, as an integer; None for anything no table can hold."""
     value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) <= 18 else None
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _chosen_area(form, name, visible):

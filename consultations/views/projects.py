@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations import aggregates, public_board, services
-from consultations.forms.fields import working_area
+from consultations.forms.fields import as_id, working_area
 from consultations.forms.projects import (
     CompleteForm,
     FundingLineFormSet,
@@ -317,14 +317,14 @@ def _funding_over(post, stale, lines_now, project):
 
 def _preselected_proposal(request):
     """?proposal=<id> from a proposal's page, if the user may start a project from it."""
-    raw = request.GET.get("proposal", "")
-    if not raw.isdigit() or len(raw) > 18:
+    pk = as_id(request.GET.get("proposal"))
+    if pk is None:
         return None
     return (
         Proposal.objects.visible_to(request.user)
         .adopted_without_project()
         .select_related("meeting__area")
-        .filter(pk=int(raw))
+        .filter(pk=pk)
         .first()
     )
 

@@ -31,7 +31,7 @@ def _report_area(request):
     the user's own area, or the first county for an administrator."""
     code = request.GET.get("area", "").strip()
     if code:
-        if not code.isdigit() or len(code) > 15:
+        if not (code.isascii() and code.isdigit()) or len(code) > 15:
             raise Http404
         return get_object_for_user_or_404(Area.objects.all(), request.user, code=code)
     area = user_area(request.user)

@@ -251,7 +251,7 @@ def test_start_page_preselects_the_proposal_from_the_query_string(vc_client, vil
     assert 'value="硬化通湾公路"' in page
 
 
-@pytest.mark.parametrize("junk", ["abc", "-1", "99999999999999999999999", ""])
+@pytest.mark.parametrize("junk", ["abc", "-1", "99999999999999999999999", "", "²", "١٢"])
 def test_start_page_ignores_a_junk_proposal_parameter(vc_client, village, junk):
     adopted(village)
     response = vc_client.get(reverse("project_create"), {"proposal": junk})
