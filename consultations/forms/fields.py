@@ -197,11 +197,12 @@ def working_area(request, record_area=None, *, key="code"):
 
 
 def _bounded(queryset, user, within, keep):
-    queryset = queryset.visible_to(user)
-    if within is None:
-        return queryset
-    inside = Q(**{f"{queryset.area_code_lookup}__startswith": within.code})
-    return queryset.filter(inside | Q(pk__in=keep)) if keep else queryset.filter(inside)
+    offered = queryset.visible_to(user)
+    if within is not None:
+        offered = offered.filter(**{f"{offered.area_code_lookup}__startswith": within.code})
+    # The record's own values stay, even those the user may not choose themselves (a county
+    # body hosting a village's meeting, edited by the town): the record's page names them.
+    return offered | queryset.filter(pk__in=keep) if keep else offered
 
 
 def _current(form, name):
@@ -214,8 +215,9 @@ def _current(form, name):
 def scope_choices(form, user, *, within=None, areas=(), organizations=(), people=()):
     """Limit the named fields' choices to what the user may see inside ``within`` (an area,
     see ``working_area``; None for the user's whole scope). The values the form starts with
-    stay choices wherever they lie (a host organization of another county): otherwise an
-    edit would show them unchosen and saving would drop them."""
+    stay choices wherever they lie (a host organization of another county, or above the
+    user's own area): otherwise an edit would show them unchosen and saving would drop
+    them. Any other value outside is still refused."""
     for name in areas:
         form.fields[name].queryset = _bounded(
             Area.objects, user, within, _current(form, name)

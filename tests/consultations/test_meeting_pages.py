@@ -437,6 +437,40 @@ def test_superuser_recording_a_meeting_is_asked_for_the_county_first(
     assert 'href="?from=calendar&amp;area=421281"' in body
 
 
+def test_town_staff_editing_keeps_a_county_body_they_may_not_choose(
+    client, town_staff, county, village
+):
+    # A county association branch hosted and moderated a village's meeting: the town's
+    # staff cannot choose county bodies, but their edit keeps the meeting's own; any other
+    # county body posted is still refused.
+    branch = OrganizationFactory(area=county, name="县知联会第三支部")
+    other = OrganizationFactory(area=county, name="县新联会")
+    moderator = PersonFactory(area=county, name="县统战部李四")
+    meeting = MeetingFactory(area=village, host_organization=branch, moderator=moderator)
+    meeting.attending_organizations.add(branch)
+    client.force_login(town_staff)
+    url = reverse("meeting_edit", args=[meeting.pk])
+    body = client.get(url).content.decode()
+    assert "县知联会第三支部" in body and "县统战部李四" in body and "县新联会" not in body
+    post = valid_post(
+        village,
+        title="改个错字",
+        host_organization=branch.pk,
+        moderator=moderator.pk,
+        attending_organizations=[branch.pk],
+        version=meeting.version,
+    )
+    assert client.post(url, {**post, "host_organization": other.pk}).status_code == 200
+    assert client.post(url, post).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.host_organization, meeting.moderator) == (
+        "改个错字",
+        branch,
+        moderator,
+    )
+    assert list(meeting.attending_organizations.all()) == [branch]
+
+
 def test_with_a_single_county_there_is_nothing_to_choose(client, admin_user, village):
     # A county's own installation: straight to the form, on that county.
     client.force_login(admin_user)
