@@ -154,16 +154,18 @@ def _meeting_form_page(request, form, attachments, meeting, status=200):
 
 
 def meeting_create(request):
-    area = working_area(request)
-    if area is None and sees_everything(request.user):
-        return county_choice(request, _("Record a meeting"))
-    # A village's or hamlet's page links here: the meeting is most likely held there.
-    named = (
-        area is not None
-        and request.GET.get("area") == area.code
-        and area.level >= AreaLevel.VILLAGE
-    )
-    return _save_meeting(request, Meeting(), area, initial={"area": area} if named else None)
+    named = working_area(request)
+    if named is None:
+        if sees_everything(request.user):
+            return county_choice(request, _("Record a meeting"))
+        return _save_meeting(request, Meeting(), None)
+    # The choices are those of a meeting held in the named area (its county, or the user's
+    # own area inside it), so that a village's meeting can still be hosted by a town or
+    # county body; a village's or hamlet's page links here, and the meeting is most likely
+    # held there, so that area is chosen to start with.
+    area = named if named.level == AreaLevel.COUNTY else working_area(request, named)
+    chosen = request.GET.get("area") == named.code and named.level >= AreaLevel.VILLAGE
+    return _save_meeting(request, Meeting(), area, initial={"area": named} if chosen else None)
 
 
 def meeting_edit(request, pk):

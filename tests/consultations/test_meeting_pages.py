@@ -471,6 +471,19 @@ def test_town_staff_editing_keeps_a_county_body_they_may_not_choose(
     assert list(meeting.attending_organizations.all()) == [branch]
 
 
+def test_recording_from_a_villages_page_still_offers_town_and_county_bodies(
+    client, county_staff, county, village
+):
+    # "Record a meeting here" chooses the village; the hosts and moderators offered are
+    # still those of the county, as at /meetings/new/.
+    OrganizationFactory(area=county, name="县知联会第三支部")
+    PersonFactory(area=county, name="县统战部李四")
+    client.force_login(county_staff)
+    body = client.get(reverse("meeting_create"), {"area": village.code}).content.decode()
+    assert "县知联会第三支部" in body and "县统战部李四" in body
+    assert f'<option value="{village.pk}" selected>' in body
+
+
 def test_with_a_single_county_there_is_nothing_to_choose(client, admin_user, village):
     # A county's own installation: straight to the form, on that county.
     client.force_login(admin_user)
@@ -589,8 +602,9 @@ def test_a_village_in_the_address_is_the_meetings_area_to_start_with(
     client.force_login(county_staff)
     body = client.get(reverse("meeting_create"), {"area": village.code}).content.decode()
     assert f'<option value="{village.pk}" selected>' in body
-    # Only that village's choices; a village outside the user's scope is ignored.
-    assert other_village.name not in body
+    # The county's choices all the same (a meeting may be held next door); a village outside
+    # the user's scope is ignored.
+    assert other_village.name in body
     body = client.get(reverse("meeting_create"), {"area": "421281100201"}).content.decode()
     assert other_village.name in body and not re.search(r'value="\d+" selected>', body)
 
