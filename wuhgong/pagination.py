@@ -60,6 +60,13 @@ def table_estimate(queryset):
     return int(row[0])
 
 
+def deferred_slice(rows, bottom, top):
+    """``rows[bottom:top]`` as a deferred join: the slice's ids are chosen first, which an
+    index on the ordering answers alone, and only those rows are read whole with their
+    related rows. One query, in the queryset's order."""
+    return rows.filter(pk__in=rows.values("pk")[bottom:top])
+
+
 def plan_estimate(queryset):
     """The rows PostgreSQL's planner expects ``queryset`` to return (EXPLAIN, not run)."""
     plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
@@ -114,6 +121,6 @@ class ListPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         rows = self.object_list
         if isinstance(rows, QuerySet) and bottom >= self.deep_offset:
-            rows = rows.filter(pk__in=rows.values("pk")[bottom : bottom + self.per_page])
+            rows = deferred_slice(rows, bottom, bottom + self.per_page)
             return self._get_page(rows, number, self)
         return super().page(number)

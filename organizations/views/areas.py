@@ -16,6 +16,7 @@ from organizations.models import (
     PersonCategory,
 )
 from organizations.scoping import get_object_for_user_or_404, sees_everything, user_area
+from wuhgong.pagination import deferred_slice
 
 RECENT_ROWS = 10
 
@@ -81,9 +82,9 @@ def area_home(request):
 
 
 def _newest(rows):
-    """The first RECENT_ROWS of ``rows``, chosen by id before they are read whole with their
-    related rows (the ids come from the indexes on area or meeting and date alone)."""
-    return list(rows.filter(pk__in=rows.values("pk")[:RECENT_ROWS]))
+    """The first RECENT_ROWS of ``rows`` (their ids from the indexes on area or meeting and
+    date alone)."""
+    return list(deferred_slice(rows, 0, RECENT_ROWS))
 
 
 def _member_rows(counted):
