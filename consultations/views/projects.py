@@ -42,7 +42,7 @@ from consultations.models import (
 from consultations.uploads import file_response
 from consultations.views.history import history_page
 from organizations.scoping import get_object_for_user_or_404, sees_everything
-from organizations.views.common import county_choice
+from organizations.views.common import area_links, county_choice
 from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
@@ -259,12 +259,7 @@ def _narrower_areas(request, form):
     area = getattr(form, "within", None)
     if not getattr(form, "more_proposals", False) or area is None:
         return []
-    links = []
-    for code, name in area.children.order_by("code").values_list("code", "name"):
-        query = request.GET.copy()
-        query["area"] = code
-        links.append((name, f"?{query.urlencode()}"))
-    return links
+    return area_links(request, area.children.order_by("code").values_list("code", "name"))
 
 
 FUNDING_FIELDS = ("source", "planned", "received", "note")

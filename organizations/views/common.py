@@ -18,6 +18,17 @@ def posted_data(request):
     return request.POST if request.method == "POST" else None
 
 
+def area_links(request, areas):
+    """(name, link) for each (value, name) of ``areas``: the same page, its query kept,
+    reopened with ``?area=<value>``."""
+    links = []
+    for value, name in areas:
+        query = request.GET.copy()
+        query["area"] = value
+        links.append((name, f"?{query.urlencode()}"))
+    return links
+
+
 def county_choice(request, title, *, key="code"):
     """For a user who sees everything, creating without ``?area=``: which county first.
 
@@ -25,12 +36,8 @@ def county_choice(request, title, *, key="code"):
     megabytes; each link reopens the same address (query kept) with ``?area=<code>``
     (or ``<id>``, ``key="pk"``).
     """
-    counties = []
     in_order = Area.objects.of_level(AreaLevel.COUNTY).order_by("code")
-    for value, name in in_order.values_list(key, "name"):
-        query = request.GET.copy()
-        query["area"] = value
-        counties.append((name, f"?{query.urlencode()}"))
+    counties = area_links(request, in_order.values_list(key, "name"))
     if len(counties) == 1:
         # A county's own installation: nothing to choose.
         return redirect(request.path + counties[0][1])
