@@ -2,7 +2,9 @@
 
 from django.shortcuts import redirect, render
 
+from consultations.forms.fields import working_area
 from organizations.models import Area, AreaLevel, Person
+from organizations.scoping import sees_everything
 
 RECENT_ROWS = 10
 
@@ -27,6 +29,18 @@ def area_links(request, areas):
         query["area"] = value
         links.append((name, f"?{query.urlencode()}"))
     return links
+
+
+def create_in_area(request, title, save, record):
+    """A person's or an organization's create page: ``save(request, record, area,
+    initial)`` in the working area (``?area=<id>`` or the user's own), the county choice
+    first for a user who sees everything. An area's page links here with its id: the
+    record most likely sits there, so that area is chosen to start with."""
+    area = working_area(request, key="pk")
+    if area is None and sees_everything(request.user):
+        return county_choice(request, title, key="pk")
+    named = area is not None and request.GET.get("area") == str(area.pk)
+    return save(request, record, area, initial={"area": area} if named else None)
 
 
 def county_choice(request, title, *, key="code"):

@@ -12,10 +12,10 @@ from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal
 from organizations.forms import OrganizationFilterForm, OrganizationForm
 from organizations.models import Membership, Organization
-from organizations.scoping import get_object_for_user_or_404, sees_everything
+from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
 
-from .common import RECENT_ROWS, county_choice, in_scope_people, posted_data
+from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
 
 PAGE_SIZE = 25
 
@@ -141,14 +141,7 @@ def _organization_form_page(request, form, organization, stored_name, status=200
 
 
 def organization_create(request):
-    area = working_area(request, key="pk")
-    if area is None and sees_everything(request.user):
-        return county_choice(request, _("Add an organization"), key="pk")
-    # An area's page links here with ?area=<id>: the organization most likely sits there.
-    named = area is not None and request.GET.get("area") == str(area.pk)
-    return _save_organization(
-        request, Organization(), area, initial={"area": area} if named else None
-    )
+    return create_in_area(request, _("Add an organization"), _save_organization, Organization())
 
 
 def organization_edit(request, pk):

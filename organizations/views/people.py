@@ -17,10 +17,10 @@ from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
 from organizations.models import Membership, Person
-from organizations.scoping import get_object_for_user_or_404, sees_everything
+from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
 
-from .common import RECENT_ROWS, county_choice, in_scope_people, posted_data
+from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
 
 PAGE_SIZE = 25
 
@@ -125,12 +125,7 @@ def _person_form_page(request, form, person, stored_name, status=200):
 
 
 def person_create(request):
-    area = working_area(request, key="pk")
-    if area is None and sees_everything(request.user):
-        return county_choice(request, _("Add a person"), key="pk")
-    # An area's page links here with ?area=<id>: the person most likely lives there.
-    named = area is not None and request.GET.get("area") == str(area.pk)
-    return _save_person(request, Person(), area, initial={"area": area} if named else None)
+    return create_in_area(request, _("Add a person"), _save_person, Person())
 
 
 @never_cache
