@@ -130,16 +130,21 @@ class AreaChoiceField(forms.ModelChoiceField):
         return _indented(obj.level, obj.name)
 
 
-class NamedChoiceField(forms.ModelChoiceField):
-    """An organization or a person, labelled by name as ``str()`` labels them, its options
-    read as plain values and written by ``FastSelect``."""
+class _ByName:
+    """Options labelled by name as ``str()`` labels organizations and people, read as plain
+    values (``ValueChoices``)."""
 
-    widget = FastSelect
     iterator = ValueChoices
     label_lookups = ("name",)
 
     def label_from_values(self, name):
         return name
+
+
+class NamedChoiceField(_ByName, forms.ModelChoiceField):
+    """An organization or a person, its options written by ``FastSelect``."""
+
+    widget = FastSelect
 
 
 class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -157,15 +162,10 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class NamedMultipleChoiceField(SafeModelMultipleChoiceField):
+class NamedMultipleChoiceField(_ByName, SafeModelMultipleChoiceField):
     """Several organizations or people, as ``NamedChoiceField`` offers one."""
 
     widget = FastSelectMultiple
-    iterator = ValueChoices
-    label_lookups = ("name",)
-
-    def label_from_values(self, name):
-        return name
 
 
 def working_area(request, record_area=None, *, key="code"):

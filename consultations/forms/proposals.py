@@ -54,8 +54,9 @@ def _count(label, *, min_value=0, help_text=""):
     )
 
 
-class PersonChoiceField(NamedChoiceField):
-    """People named with their area: the same name often lives in several hamlets."""
+class NameInAreaChoiceField(NamedChoiceField):
+    """A person or an organization named with their area: the same name often lives in
+    several hamlets."""
 
     label_lookups = ("name", "area__name")
 
@@ -63,24 +64,14 @@ class PersonChoiceField(NamedChoiceField):
         return f"{name}（{area_name}）"
 
     def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.area.name}）"
-
-
-class OrganizationChoiceField(NamedChoiceField):
-    label_lookups = ("name", "area__name")
-
-    def label_from_values(self, name, area_name):
-        return f"{name}（{area_name}）"
-
-    def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.area.name}）"
+        return self.label_from_values(obj.name, obj.area.name)
 
 
 class ProposalForm(forms.ModelForm):
     """An issue raised at a meeting; the meeting comes from the address, not the form."""
 
     description = _text(_("description"), required=False, rows=5)
-    raised_by = PersonChoiceField(
+    raised_by = NameInAreaChoiceField(
         queryset=Person.objects.none(), label=_("raised by"), required=False
     )
 
@@ -227,7 +218,7 @@ class RejectForm(DecisionForm):
 
 
 class ReferForm(StepForm):
-    handling_unit = OrganizationChoiceField(
+    handling_unit = NameInAreaChoiceField(
         queryset=Organization.objects.none(), label=_("handling unit")
     )
     due_on = forms.DateField(label=_("reply due on"), widget=DateInput())
