@@ -5,7 +5,7 @@ from pathlib import PurePosixPath
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
@@ -108,8 +108,17 @@ class ValueChoices(forms.models.ModelChoiceIterator):
 
     def rows(self):
         """The options' values and label columns, read from the database."""
-        key = self.field.to_field_name or "pk"
-        return list(self.queryset.values_list(key, *self.field.label_lookups))
+        columns = (self.field.to_field_name or "pk", *self.field.label_lookups)
+        sources = getattr(self.field, "option_sources", None)
+        if not sources:
+            return list(self.queryset.values_list(*columns))
+        # The union of the sources, in the field's order (each ordering column is selected
+        # under a name of its own, as ORDER BY of a UNION must name selected columns).
+        order = {f"_order{i}": F(lookup) for i, lookup in enumerate(self.queryset.query.order_by)}
+        first, *others = (
+            source.order_by().annotate(**order).values_list(*columns, *order) for source in sources
+        )
+        return [row[: len(columns)] for row in first.union(*others).order_by(*order)]
 
 
 def _indented(level, name):
@@ -197,12 +206,27 @@ def working_area(request, record_area=None, *, key="code"):
 
 
 def _bounded(queryset, user, within, keep):
+    """What the user may choose inside ``within``, and the record's own values (``keep``)
+    even where they lie outside, as the querysets the options are read from."""
     offered = queryset.visible_to(user)
     if within is not None:
         offered = offered.filter(**{f"{offered.area_code_lookup}__startswith": within.code})
     # The record's own values stay, even those the user may not choose themselves (a county
     # body hosting a village's meeting, edited by the town): the record's page names them.
-    return offered | queryset.filter(pk__in=keep) if keep else offered
+    return (offered, queryset.filter(pk__in=keep)) if keep else (offered,)
+
+
+def _limit(field, sources, *ordering):
+    """Accept what any of ``sources`` holds; read the options as their union
+    (``ValueChoices``). Checking one posted value, an OR of the sources is an index lookup by
+    id; listing every option, an OR across the join to the area would read the whole table
+    (77,000 organizations at province scale, 19 ms a select), where the union reads two
+    indexes."""
+    accepted = sources[0]
+    for source in sources[1:]:
+        accepted = accepted | source
+    field.queryset = accepted.order_by(*ordering)
+    field.option_sources = sources if len(sources) > 1 else None
 
 
 def _current(form, name):
@@ -219,19 +243,16 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
     user's own area): otherwise an edit would show them unchosen and saving would drop
     them. Any other value outside is still refused."""
     for name in areas:
-        form.fields[name].queryset = _bounded(
-            Area.objects, user, within, _current(form, name)
-        ).order_by("code")
-    for name in organizations:
-        form.fields[name].queryset = (
-            _bounded(Organization.objects, user, within, _current(form, name))
-            .select_related("area")
-            .order_by("area__code", "name")
+        _limit(
+            form.fields[name], _bounded(Area.objects, user, within, _current(form, name)), "code"
         )
+    for name in organizations:
+        sources = _bounded(Organization.objects, user, within, _current(form, name))
+        _limit(form.fields[name], sources, "area__code", "name")
+        form.fields[name].queryset = form.fields[name].queryset.select_related("area")
     for name in people:
-        form.fields[name].queryset = _bounded(
-            Person.objects, user, within, _current(form, name)
-        ).order_by("area__code", "name")
+        sources = _bounded(Person.objects, user, within, _current(form, name))
+        _limit(form.fields[name], sources, "area__code", "name")
 
 
 def as_id(value):
