@@ -9,6 +9,12 @@ Any save or delete of a record these figures read (the signals below, wired in
 ``ConsultationsConfig.ready``) gives the data a new version, so the next page computes
 afresh: a figure is never older than the last change. ``AGGREGATE_CACHE_SECONDS`` bounds
 the age of figures for changes that bypass the signals (bulk loads, raw SQL).
+
+Versions are kept per county as well as for the whole: a province's villages record
+something every few seconds, and a county's figures must not be thrown away for a change
+in another county. Figures bounded by an area (``cached(..., area=...)``) read the version
+of that area's county; figures of everything read the version of everything, which every
+change renews. A change whose county cannot be told renews every county's (the *epoch*).
 """
 
 import functools
@@ -23,9 +29,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.scoping import sees_everything
+from organizations.models import CODE_LENGTH, AreaLevel
+from organizations.scoping import sees_everything, user_area
 
 VERSION_KEY = "aggregates:version"
+EPOCH_KEY = "aggregates:epoch"
+COUNTY_KEY = "aggregates:version:{}"
 VALUE_KEY = "aggregates:value"
 
 
@@ -37,24 +46,75 @@ class Figures:
     computed_at: datetime
 
 
-def version():
-    """The data's current version; a fresh one when the cache holds none."""
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
-        current = cache.get(VERSION_KEY) or uuid.uuid4().hex[:16]
-    return current
+def _fresh():
+    return uuid.uuid4().hex[:16]
 
 
-def _bump():
-    cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+def _county(area):
+    code = area if isinstance(area, str) else area.code
+    return code[: CODE_LENGTH[AreaLevel.COUNTY]]
 
 
-def data_changed(**_signal_kwargs):
-    """Figures computed before now are stale: bumped now, for the rest of this request, and
-    again at commit, so figures computed from the old rows in between are not kept."""
-    _bump()
-    transaction.on_commit(_bump)
+def version(area=None):
+    """The version of the data that figures bounded by ``area`` (an area or its code) read;
+    with no area, of all the data. Fresh versions where the cache holds none."""
+    keys = [VERSION_KEY] if area is None else [EPOCH_KEY, COUNTY_KEY.format(_county(area))]
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _fresh(), timeout=None)
+        found.update(cache.get_many(missing))
+    return ".".join(found.get(key) or _fresh() for key in keys)
+
+
+def _bump(counties):
+    """New versions for ``counties`` (codes) and for everything; for every county (the
+    epoch) when ``counties`` is None."""
+    keys = [VERSION_KEY, *(COUNTY_KEY.format(c) for c in counties)] if counties else [VERSION_KEY]
+    if counties is None:
+        keys.append(EPOCH_KEY)
+    cache.set_many({key: _fresh() for key in keys}, timeout=None)
+
+
+def _counties_of(model, pk):
+    """The counties a stored record belongs to (an evaluation through its subject, a proposal
+    through its meeting...), read with one query; None when the model says nothing of it."""
+    lookups = getattr(model._default_manager.all(), "area_code_lookups", None)
+    if not lookups or pk is None:
+        return None
+    rows = model._default_manager.filter(pk=pk).values_list(*lookups)
+    return {_county(code) for row in rows for code in row if code}
+
+
+def _changed(counties):
+    """Figures of ``counties`` computed before now are stale: bumped now, for the rest of
+    this request, and again at commit, so figures computed from the old rows in between
+    are not kept."""
+    _bump(counties)
+    transaction.on_commit(lambda: _bump(counties))
+
+
+def _before_change(sender, instance, **kwargs):
+    """Where a record lay before it is changed or deleted: a meeting moved to another
+    county changes the figures of both."""
+    if not instance._state.adding and instance.pk is not None:
+        instance._aggregate_counties = _counties_of(sender, instance.pk)
+
+
+def _after_save(sender, instance, **kwargs):
+    before = getattr(instance, "_aggregate_counties", set())
+    after = _counties_of(sender, instance.pk)
+    _changed(None if before is None or after is None else before | after)
+
+
+def _after_delete(sender, instance, **kwargs):
+    _changed(getattr(instance, "_aggregate_counties", None))
+
+
+def _relation_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_"):
+        _changed(_counties_of(type(instance), instance.pk))
 
 
 @functools.cache
@@ -78,6 +138,11 @@ def user_scope(user):
     return f"area-{area_id}" if area_id is not None else "none"
 
 
+def user_bound(user):
+    """The area that bounds what a user sees (``cached(..., area=...)``), None for everything."""
+    return None if sees_everything(user) or not user.is_authenticated else user_area(user)
+
+
 def count_keeper(request, name, filters):
     """A ``ListPaginator(keep_count=...)`` for the list ``name`` filtered by the bound form
     ``filters``: its count kept per user scope and the filters the form applied (less the
@@ -93,7 +158,8 @@ def count_keeper(request, name, filters):
         if key not in UNCOUNTED and value not in (None, "")
     )
     scope = f"{user_scope(request.user)}:{timezone.localdate()}:{applied!r}"
-    return lambda compute: cached(f"list-count:{name}", scope, compute).value
+    area = user_bound(request.user)
+    return lambda compute: cached(f"list-count:{name}", scope, compute, area=area).value
 
 
 def applied_filters(form):
@@ -111,11 +177,12 @@ def applied_filters(form):
 UNCOUNTED = frozenset({"sort"})
 
 
-def cached(name, scope, compute):
+def cached(name, scope, compute, *, area=None):
     """``compute()``'s value for ``scope`` (a string naming what it covers: the user's area,
-    the filters), from the cache while the data has not changed since."""
+    the filters), from the cache while the data has not changed since. ``area``: the area
+    the value reads nothing outside of, whose county's changes alone make it stale."""
     # Hashed: scopes carry filters in any characters, which some caches refuse in keys.
-    parts = "\x1f".join([release(), version(), name, str(scope)])
+    parts = "\x1f".join([release(), version(area), name, str(scope)])
     key = f"{VALUE_KEY}:{hashlib.sha256(parts.encode()).hexdigest()}"
     stored = cache.get(key)
     if stored is None:
@@ -125,15 +192,25 @@ def cached(name, scope, compute):
 
 
 def watch(*models):
-    """Connect ``data_changed`` to every save and delete of ``models``."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    """Renew the versions of the counties a record of ``models`` lies in, on every save and
+    delete (and change of its many-to-many relations)."""
+    from django.db.models.signals import (
+        m2m_changed,
+        post_delete,
+        post_save,
+        pre_delete,
+        pre_save,
+    )
 
     for model in models:
-        post_save.connect(data_changed, sender=model, dispatch_uid=f"aggregates-{model._meta}")
-        post_delete.connect(data_changed, sender=model, dispatch_uid=f"aggregates-d-{model._meta}")
+        uid = f"aggregates-{model._meta}"
+        pre_save.connect(_before_change, sender=model, dispatch_uid=f"{uid}-before")
+        pre_delete.connect(_before_change, sender=model, dispatch_uid=f"{uid}-before-d")
+        post_save.connect(_after_save, sender=model, dispatch_uid=uid)
+        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-d")
         for field in model._meta.local_many_to_many:
             m2m_changed.connect(
-                data_changed,
+                _relation_changed,
                 sender=field.remote_field.through,
-                dispatch_uid=f"aggregates-m-{model._meta}-{field.name}",
+                dispatch_uid=f"{uid}-m-{field.name}",
             )

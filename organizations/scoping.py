@@ -23,6 +23,11 @@ class ScopedQuerySet(models.QuerySet):
 
     area_code_lookup = "area__code"
 
+    @property
+    def area_code_lookups(self):
+        """Every path from a row to the code of an area it belongs to."""
+        return (self.area_code_lookup,)
+
     def within(self, area):
         """Rows in this area or anywhere under it: one indexed prefix match on the code."""
         return self.filter(**{f"{self.area_code_lookup}__startswith": area.code})

@@ -315,7 +315,9 @@ def scope_area_filter(form, user, name="area", *, deepest=AreaLevel.HAMLET):
     # figures (consultations.aggregates), one query fewer a page. Validation still asks the
     # database, through the queryset.
     scope = (user_scope(user), chosen.pk if chosen else None, deepest, field.to_field_name)
-    field.kept_rows = lambda: cached("area-filter", scope, field.iterator(field).rows).value
+    field.kept_rows = lambda: (
+        cached("area-filter", scope, field.iterator(field).rows, area=root).value
+    )
 
 
 def _upload_error(message, code, **params):

@@ -137,7 +137,7 @@ def cached_report(scope: Scope, *, rank_by: str = "meetings_per_village") -> Rep
     """The report for ``scope`` from the cache while no record it reads has changed since it
     was computed (``computed_at`` says when); the ranking's order needs no new figures."""
     name = f"report-v{FIGURES_VERSION}"
-    stored = aggregates.cached(name, scope.key, lambda: compute_figures(scope))
+    stored = aggregates.cached(name, scope.key, lambda: compute_figures(scope), area=scope.area)
     return _report(scope, stored.value, rank_by, computed_at=stored.computed_at)
 
 

@@ -87,7 +87,9 @@ def dashboard(request):
         return redirect("public_index")
     today = timezone.localdate()
     scope = f"{aggregates.user_scope(user)}:{today}"
-    figures = aggregates.cached("dashboard", scope, lambda: _figures(user, today))
+    figures = aggregates.cached(
+        "dashboard", scope, lambda: _figures(user, today), area=aggregates.user_bound(user)
+    )
     n = figures.value
     stages = [
         {

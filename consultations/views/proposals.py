@@ -315,7 +315,10 @@ def proposal_board(request):
         if value not in (None, "")
     )
     board = aggregates.cached(
-        "proposal-board", f"{scope}:{BOARD_ITEMS}:{chosen!r}", lambda: _board(proposals)
+        "proposal-board",
+        f"{scope}:{BOARD_ITEMS}:{chosen!r}",
+        lambda: _board(proposals),
+        area=aggregates.user_bound(request.user),
     )
     counts, items = board.value
     columns = []

@@ -61,6 +61,7 @@ def with_counts(areas, *, parent=None):
             _counts_by_child(meetings, "area__code", length),
             _counts_by_child(proposals, "meeting__area__code", length),
         ),
+        area=parent,
     ).value
     for area in areas:
         area.meeting_count = counts[0].get(area.code, 0)
@@ -138,7 +139,7 @@ def area_detail(request, code):
     )
     own = user_area(request.user)
     everywhere = sees_everything(request.user)
-    page = aggregates.cached("area-page", area.code, lambda: _area_page(area)).value
+    page = aggregates.cached("area-page", area.code, lambda: _area_page(area), area=area).value
     # Areas above the user's own cannot be opened, so they are named without a link.
     breadcrumbs = [
         (ancestor, everywhere or (own is not None and ancestor.code.startswith(own.code)))

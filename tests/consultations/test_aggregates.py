@@ -5,8 +5,9 @@ from django.db import transaction
 
 from consultations import aggregates
 from consultations.models import Meeting
+from organizations.models import Area, AreaLevel
 
-from ..factories import MeetingFactory, ProposalFactory
+from ..factories import EvaluationFactory, MeetingFactory, OrganizationFactory, ProposalFactory
 
 
 def _count_meetings():
@@ -62,3 +63,77 @@ def test_values_stored_by_another_release_are_not_used(monkeypatch):
     assert aggregates.cached("n", "all", lambda: "old code").value == "old code"
     monkeypatch.setattr(aggregates, "release", lambda: "another release")
     assert aggregates.cached("n", "all", lambda: "new code").value == "new code"
+
+
+@pytest.fixture
+def other_county_village(db):
+    county = Area.objects.create(code="421222", name="通城县", level=AreaLevel.COUNTY)
+    town = Area.objects.create(code="421222100", name="隽水镇", level=AreaLevel.TOWN, parent=county)
+    return Area.objects.create(
+        code="421222100201", name="城东村", level=AreaLevel.VILLAGE, parent=town
+    )
+
+
+@pytest.mark.django_db
+def test_a_change_in_one_county_keeps_the_figures_of_another(village, other_county_village):
+    here = aggregates.cached("n", "here", lambda: "here", area=village.parent)
+    there = aggregates.cached("n", "there", lambda: "there", area=other_county_village)
+    everything = aggregates.cached("n", "all", lambda: "all")
+
+    MeetingFactory(area=village)
+
+    # The county of the new meeting and the figures of everything are computed afresh...
+    assert aggregates.cached("n", "here", lambda: "new", area=village.parent).value == "new"
+    assert aggregates.cached("n", "all", lambda: "new").value == "new"
+    # ...those of another county are not: nothing they read has changed.
+    assert aggregates.cached("n", "there", lambda: "new", area=other_county_village) == there
+    assert here.value == "here" and everything.value == "all"
+
+
+@pytest.mark.django_db
+def test_records_reached_through_their_meeting_or_subject_renew_their_county(
+    village, other_county_village
+):
+    meeting = MeetingFactory(area=village)
+    proposal = ProposalFactory(meeting=meeting)
+    for change in (
+        lambda: proposal.save(),
+        lambda: EvaluationFactory(meeting=meeting, project=None),
+        lambda: meeting.attending_organizations.add(OrganizationFactory(area=village)),
+    ):
+        aggregates.cached("n", "here", lambda: "old", area=village)
+        aggregates.cached("n", "there", lambda: "kept", area=other_county_village)
+        change()
+        assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
+        assert aggregates.cached("n", "there", lambda: "x", area=other_county_village).value == (
+            "kept"
+        )
+
+
+@pytest.mark.django_db
+def test_a_meeting_moved_to_another_county_renews_both(village, other_county_village):
+    meeting = MeetingFactory(area=village)
+    aggregates.cached("n", "here", lambda: "old", area=village)
+    aggregates.cached("n", "there", lambda: "old", area=other_county_village)
+    meeting.area = other_county_village
+    meeting.save()
+    assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
+    assert aggregates.cached("n", "there", lambda: "new", area=other_county_village).value == "new"
+
+
+@pytest.mark.django_db
+def test_a_deleted_record_renews_the_county_it_was_in(village, other_county_village):
+    proposal = ProposalFactory(meeting=MeetingFactory(area=village))
+    aggregates.cached("n", "here", lambda: "old", area=village)
+    aggregates.cached("n", "there", lambda: "kept", area=other_county_village)
+    proposal.delete()
+    assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
+    assert aggregates.cached("n", "there", lambda: "x", area=other_county_village).value == "kept"
+
+
+@pytest.mark.django_db
+def test_a_change_whose_county_is_unknown_renews_every_county(village, monkeypatch):
+    aggregates.cached("n", "here", lambda: "old", area=village)
+    monkeypatch.setattr(aggregates, "_counties_of", lambda model, pk: None)
+    MeetingFactory(area=village)
+    assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"

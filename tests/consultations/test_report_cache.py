@@ -201,7 +201,7 @@ def test_cached_figures_are_plain_picklable_data(world, admin_user, county):
     )
     cached_report(scope)
     name = f"report-v{FIGURES_VERSION}"
-    stored = aggregates.cached(name, scope.key, lambda: pytest.fail("recomputed"))
+    stored = aggregates.cached(name, scope.key, lambda: pytest.fail("recomputed"), area=county)
     assert _plain(stored.value)
     # What Redis would store and give back (the bytes are our own).
     assert pickle.loads(pickle.dumps(stored.value)) == stored.value  # noqa: S301
