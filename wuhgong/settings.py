@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wuhgong.context_processors.navigation",
             ],
+            # A faster |date with Django's output (wuhgong/dates.py).
+            "builtins": ["wuhgong.dates"],
         },
     },
 ]
