@@ -129,7 +129,14 @@ def _area_page(area):
         "organizations": list(organizations.filter(area=area).order_by("kind", "name")),
         "children": with_counts(Area.objects.filter(parent=area).order_by("code"), parent=area),
         "meetings": _newest(Meeting.objects.within(area).select_related("area")),
-        "proposals": _newest(Proposal.objects.within(area).select_related("meeting__area")),
+        # The matters of the latest meetings: the indexes on (area, starts_at) and (meeting,
+        # created_at) find them within the area. By the proposals' own dates, the area's
+        # newest were searched for among the province's newest: 2.7 s for some counties.
+        "proposals": _newest(
+            Proposal.objects.within(area)
+            .select_related("meeting__area")
+            .order_by("-meeting__starts_at", "-created_at", "-id")
+        ),
     }
 
 

@@ -1,5 +1,6 @@
 """Territory pages: county → town → village → hamlet."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -147,6 +148,16 @@ def test_recent_lists_stop_at_ten(client, village_committee, village):
     html = get(client, village_committee, village).content.decode()
     assert len(re.findall(r'href="/meetings/\d+/"', html)) == 10
     assert len(re.findall(r'href="/matters/\d+/"', html)) == 10
+
+
+def test_recent_matters_are_those_of_the_latest_meetings(client, village_committee, village):
+    older = MeetingFactory(area=village, starts_at=dt.datetime(2024, 9, 1, 19, tzinfo=dt.UTC))
+    newer = MeetingFactory(area=village, starts_at=dt.datetime(2024, 10, 1, 19, tzinfo=dt.UTC))
+    ProposalFactory(meeting=newer, title="新会议的事")
+    # Recorded later, at the older meeting (typed in after the fact).
+    ProposalFactory(meeting=older, title="旧会议补录的事")
+    html = get(client, village_committee, village).content.decode()
+    assert html.index("新会议的事") < html.index("旧会议补录的事")
 
 
 def test_hamlet_page_opens_with_its_ancestors(client, village_committee, hamlet, territory):
