@@ -764,7 +764,11 @@ class CountyWriter:
                 say = self.texts[v].say
                 created_at = starts_at + dt.timedelta(minutes=10 + int(rnd() * 30))
                 if starts_at > now:
-                    created_at = min(starts_at - dt.timedelta(days=3), now)
+                    # Entered over the past week, not all at the moment of seeding: a burst
+                    # per county at its own "now" would put each county's newest rows in a
+                    # block of the index, which no real county's recording makes.
+                    entered = now - dt.timedelta(minutes=(p * 7919) % (7 * 24 * 60))
+                    created_at = min(starts_at - dt.timedelta(days=3), entered)
                 present = votes_for = against = abstain = None
                 reason = reply = feedback = ""
                 referred_to = due_on = replied_at = feedback_at = None
