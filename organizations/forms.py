@@ -14,6 +14,7 @@ from consultations.forms.fields import (
     DateInput,
     FastChoiceField,
     NamedChoiceField,
+    TextInput,
     scope_area_filter,
     scope_choices,
 )
@@ -169,7 +170,7 @@ class MembershipEndForm(forms.ModelForm):
 class _ListFilterForm(forms.Form):
     """Filters of a list page. Invalid values are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Name contains"), required=False, max_length=100)
+    q = forms.CharField(label=_("Name contains"), required=False, max_length=100, widget=TextInput)
     area = AreaChoiceField(
         queryset=None, label=_("area"), required=False, empty_label=_("All areas")
     )

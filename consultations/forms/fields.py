@@ -29,14 +29,38 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_UPLOAD_SUFFIXES = tuple(s for kind in uploads.ALL_KINDS for s in kind.suffixes)
 
 
-class DateInput(forms.DateInput):
+class FastInput:
+    """An ``<input>`` written out in Python, with the markup of Django's ``input.html``
+    template (and its ``attrs.html``): about 0.1 ms a field less, on every list page's filters
+    and every form. tests/consultations/test_area_filter.py compares the markup."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"']
+        if widget["value"] is not None:
+            parts.append(f' value="{_escaped(widget["value"])}"')
+        for key, attr in widget["attrs"].items():
+            if attr is True:
+                parts.append(f" {_escaped(key)}")
+            elif attr is not False:
+                parts.append(f' {_escaped(key)}="{_escaped(attr)}"')
+        parts.append(">")
+        # Every value was escaped above.
+        return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
+
+
+class TextInput(FastInput, forms.TextInput):
+    """A text ``<input>`` written by ``FastInput``."""
+
+
+class DateInput(FastInput, forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class DateTimeInput(forms.DateTimeInput):
+class DateTimeInput(FastInput, forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs=None):

@@ -26,6 +26,7 @@ from .fields import (
     FastChoiceField,
     NamedChoiceField,
     NamedMultipleChoiceField,
+    TextInput,
     scope_area_filter,
     scope_choices,
     validate_upload,
@@ -146,7 +147,7 @@ SORTS = {
 class MeetingFilterForm(forms.Form):
     """The meeting list's filters. Invalid values are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=TextInput)
     area = AreaChoiceField(queryset=None, label=_("area"), required=False)
     format = FastChoiceField(
         label=_("format"), required=False, choices=[("", _("All formats")), *MeetingFormat.choices]

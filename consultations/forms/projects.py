@@ -30,6 +30,7 @@ from .fields import (
     FastChoiceField,
     NamedChoiceField,
     SafeModelMultipleChoiceField,
+    TextInput,
     ValueChoices,
     as_id,
     scope_area_filter,
@@ -345,7 +346,7 @@ SORTS = {
 class ProjectFilterForm(forms.Form):
     """The project list's filters. Invalid values are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=TextInput)
     area = AreaChoiceField(queryset=None, label=_("area"), required=False)
     status = FastChoiceField(
         label=_("status"),

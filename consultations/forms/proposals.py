@@ -21,6 +21,7 @@ from .fields import (
     DateTimeInput,
     FastChoiceField,
     NamedChoiceField,
+    TextInput,
     scope_area_filter,
     scope_choices,
 )
@@ -298,7 +299,7 @@ NULLABLE_SORTS = {"decided_on", "referral_due_on"}
 class ProposalFilterForm(forms.Form):
     """Filters shared by the list and the board. Invalid values are dropped one by one."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=TextInput)
     area = AreaChoiceField(
         queryset=None, label=_("area"), required=False, empty_label=_("All areas")
     )

@@ -1,6 +1,7 @@
 """The list filters' area select: a tree opened along one path, never the whole province;
 and the selects of the forms, written as Django writes them."""
 
+import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
@@ -10,6 +11,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import urlencode
 
+from consultations.forms.fields import DateInput, DateTimeInput, FastInput, TextInput
 from consultations.forms.meetings import MeetingFilterForm, MeetingForm
 from organizations.models import Area, AreaLevel
 
@@ -160,3 +162,26 @@ def test_the_form_selects_are_written_as_django_writes_them(county_staff, villag
     attending = form["attending_organizations"].as_widget()
     assert attending.count(" selected>") == 2 and " multiple" in attending
     assert "&lt;b&gt;甲&amp;乙&lt;/b&gt;理事会" in attending
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", '路灯 & <b>"修"</b>', dt.date(2024, 10, 31), dt.datetime(2024, 10, 31, 19, 30)],
+)
+@pytest.mark.parametrize("widget_class", [TextInput, DateInput, DateTimeInput])
+def test_the_inputs_are_written_as_django_writes_them(widget_class, value):
+    widget = widget_class(attrs={"class": "wide", "placeholder": "<名称>"})
+    attrs = {"id": "id_x", "required": True, "disabled": False, "maxlength": 100}
+    ours = widget.render("x", value, attrs)
+    # Django's own rendering of the same widget, through its input.html template.
+    theirs = super(FastInput, widget).render("x", value, attrs)
+    assert ours == theirs
+    assert "<b>" not in ours and "<名称>" not in ours
+
+
+def test_the_list_filters_search_box_is_a_fast_input(county_staff):
+    form = MeetingFilterForm({"q": "<路灯>"}, user=county_staff)
+    assert isinstance(form.fields["q"].widget, FastInput)
+    assert form["q"].as_widget() == super(FastInput, form.fields["q"].widget).render(
+        "q", "<路灯>", {"id": "id_q", "maxlength": "100"}
+    )
