@@ -166,6 +166,9 @@ except InvalidOperation as exc:
 # (docs/deploy.md).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://wuhgong")}
 CACHES["default"].setdefault("KEY_PREFIX", "wuhgong")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, keeping its Redis client between operations (wuhgong/cache.py).
+    CACHES["default"]["BACKEND"] = "wuhgong.cache.RedisCache"
 # How long the server keeps a rendered public page. Changes made through the staff pages
 # show at once; changes made in the Django admin show after this long at most.
 PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=600)
