@@ -19,6 +19,7 @@ change renews. A change whose county cannot be told renews every county's (the *
 
 import functools
 import hashlib
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,17 +56,44 @@ def _county(area):
     return code[: CODE_LENGTH[AreaLevel.COUNTY]]
 
 
+# The versions read during the current request: a list page reads its kept count and its
+# area filter's options, each under the same version, for one round trip to the cache.
+_request = threading.local()
+
+
+def _request_started(**_kwargs):
+    _request.versions = {}
+
+
+def _request_finished(**_kwargs):
+    _request.versions = None
+
+
+def keep_versions_per_request():
+    """Read each version once per request (``ConsultationsConfig.ready`` calls this)."""
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(_request_started, dispatch_uid="aggregates-versions-start")
+    request_finished.connect(_request_finished, dispatch_uid="aggregates-versions-end")
+
+
 def version(area=None):
     """The version of the data that figures bounded by ``area`` (an area or its code) read;
     with no area, of all the data. Fresh versions where the cache holds none."""
     keys = [VERSION_KEY] if area is None else [EPOCH_KEY, COUNTY_KEY.format(_county(area))]
+    seen = getattr(_request, "versions", None)
+    if seen is not None and all(key in seen for key in keys):
+        return ".".join(seen[key] for key in keys)
     found = cache.get_many(keys)
     missing = [key for key in keys if key not in found]
     if missing:
         for key in missing:
             cache.add(key, _fresh(), timeout=None)
         found.update(cache.get_many(missing))
-    return ".".join(found.get(key) or _fresh() for key in keys)
+    found = {key: found.get(key) or _fresh() for key in keys}
+    if seen is not None:
+        seen.update(found)
+    return ".".join(found[key] for key in keys)
 
 
 def _bump(counties):
@@ -74,7 +102,11 @@ def _bump(counties):
     keys = [VERSION_KEY, *(COUNTY_KEY.format(c) for c in counties)] if counties else [VERSION_KEY]
     if counties is None:
         keys.append(EPOCH_KEY)
-    cache.set_many({key: _fresh() for key in keys}, timeout=None)
+    versions = {key: _fresh() for key in keys}
+    cache.set_many(versions, timeout=None)
+    seen = getattr(_request, "versions", None)
+    if seen is not None:
+        seen.update(versions)
 
 
 def _counties_of(model, pk):

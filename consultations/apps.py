@@ -12,6 +12,7 @@ class ConsultationsConfig(AppConfig):
 
         from . import aggregates, models
 
+        aggregates.keep_versions_per_request()
         aggregates.watch(
             Area,
             # The territory pages keep their towns' brands and villages' features.

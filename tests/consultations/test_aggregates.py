@@ -1,6 +1,7 @@
 """The cache of costly figures: kept while the data stands still, recomputed after a change."""
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 from consultations import aggregates
@@ -137,3 +138,27 @@ def test_a_change_whose_county_is_unknown_renews_every_county(village, monkeypat
     monkeypatch.setattr(aggregates, "_counties_of", lambda model, pk: None)
     MeetingFactory(area=village)
     assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
+
+
+@pytest.mark.django_db
+def test_a_request_reads_each_version_once_and_sees_its_own_changes(village, monkeypatch):
+    aggregates.version(village)  # the cache holds the versions
+    reads = []
+    get_many = aggregates.cache.get_many
+    monkeypatch.setattr(
+        aggregates.cache, "get_many", lambda keys: reads.append(keys) or get_many(keys)
+    )
+    request_started.send(sender=None)
+    try:
+        first = aggregates.version(village)
+        assert aggregates.version(village) == first
+        assert len(reads) == 1
+        MeetingFactory(area=village)  # renews the county's version, in this request too
+        assert aggregates.version(village) != first
+        assert len(reads) == 1
+    finally:
+        request_finished.send(sender=None)
+    # Outside a request every read asks the cache.
+    aggregates.version(village)
+    aggregates.version(village)
+    assert len(reads) == 3
