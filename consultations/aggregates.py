@@ -134,9 +134,35 @@ def _before_change(sender, instance, **kwargs):
         instance._aggregate_counties = _counties_of(sender, instance.pk)
 
 
+def _counties_in_memory(instance):
+    """The counties of a record just saved, read from the related rows it already holds
+    (a meeting saved by its form holds its area): None when a hop is not loaded, and the
+    database is asked instead. Django forgets a held row when its id is changed."""
+    lookups = getattr(type(instance)._default_manager.all(), "area_code_lookups", None)
+    if not lookups:
+        return None
+    codes = set()
+    for lookup in lookups:
+        *hops, column = lookup.split("__")
+        row = instance
+        for hop in hops:
+            field = row._meta.get_field(hop)
+            if getattr(row, field.attname) is None:
+                row = None
+                break
+            if not field.is_cached(row):
+                return None
+            row = getattr(row, hop)
+        if row is not None:
+            codes.add(_county(getattr(row, column)))
+    return codes
+
+
 def _after_save(sender, instance, **kwargs):
     before = getattr(instance, "_aggregate_counties", set())
-    after = _counties_of(sender, instance.pk)
+    after = _counties_in_memory(instance)
+    if after is None:
+        after = _counties_of(sender, instance.pk)
     _changed(None if before is None or after is None else before | after)
 
 

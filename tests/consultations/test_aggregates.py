@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from consultations import aggregates
 from consultations.models import Meeting
@@ -148,6 +149,9 @@ def test_a_request_reads_each_version_once_and_sees_its_own_changes(village, mon
     monkeypatch.setattr(
         aggregates.cache, "get_many", lambda keys: reads.append(keys) or get_many(keys)
     )
+    # As Django's test client does: the real handlers would close the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     request_started.send(sender=None)
     try:
         first = aggregates.version(village)
@@ -158,7 +162,20 @@ def test_a_request_reads_each_version_once_and_sees_its_own_changes(village, mon
         assert len(reads) == 1
     finally:
         request_finished.send(sender=None)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     # Outside a request every read asks the cache.
     aggregates.version(village)
     aggregates.version(village)
     assert len(reads) == 3
+
+
+@pytest.mark.django_db
+def test_a_new_record_holding_its_area_is_placed_without_asking_the_database(village):
+    meeting = MeetingFactory(area=village)
+    aggregates.cached("n", "here", lambda: "old", area=village)
+    with CaptureQueriesContext(connection) as captured:
+        ProposalFactory(meeting=meeting, raised_by=None)
+    # The proposal holds its meeting, which holds its area: no query reads an area's code.
+    assert not [q["sql"] for q in captured if '"organizations_area"."code"' in q["sql"]]
+    assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
