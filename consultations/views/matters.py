@@ -96,16 +96,20 @@ def _evaluations_for(request, proposal, project):
 def funding_summary(lines):
     """Planned and received per source, with yuan totals; labour days add up on their own.
 
-    ``lines`` are one project's funding lines (at most one per source), already loaded.
+    ``lines`` are one project's funding lines (at most one per source), already loaded: the
+    matter page and the project page add them up here rather than asking the database again.
     """
     order = {source: index for index, source in enumerate(FundingSource.values)}
     lines = sorted(lines, key=lambda line: order.get(line.source, len(order)))
     yuan = [line for line in lines if line.source != FundingSource.LABOUR]
     labour = [line for line in lines if line.source == FundingSource.LABOUR]
+    planned_yuan = sum((line.planned for line in yuan), Decimal("0.00"))
+    received_yuan = sum((line.received for line in yuan), Decimal("0.00"))
     return {
         "lines": lines,
-        "planned_yuan": sum((line.planned for line in yuan), Decimal("0.00")),
-        "received_yuan": sum((line.received for line in yuan), Decimal("0.00")),
+        "planned_yuan": planned_yuan,
+        "received_yuan": received_yuan,
+        "received_yuan_pct": received_yuan * 100 / planned_yuan if planned_yuan else None,
         "labour_planned": sum((line.planned for line in labour), Decimal("0")) if labour else None,
         "labour_received": (
             sum((line.received for line in labour), Decimal("0")) if labour else None

@@ -5,11 +5,9 @@ The detail page also shows the later stages (共管 共评 共享); their forms 
 stewardship.py, evaluations.py and outcomes.py next to this module.
 """
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import FloatField, Prefetch, Q, Sum, Value
+from django.db.models import FloatField, Prefetch, Value
 from django.db.models.functions import Cast, NullIf, Round
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +28,6 @@ from consultations.history import recent_changes
 from consultations.models import (
     Evaluation,
     FundingLine,
-    FundingSource,
     Outcome,
     Project,
     ProjectStatus,
@@ -41,6 +38,7 @@ from consultations.models import (
 )
 from consultations.uploads import file_response
 from consultations.views.history import history_page
+from consultations.views.matters import funding_summary
 from organizations.scoping import get_object_for_user_or_404, sees_everything
 from organizations.views.common import area_links, county_choice
 from wuhgong.pagination import ListPaginator, count_cap_for
@@ -81,7 +79,8 @@ def project_list(request):
 
 
 def _funding(project):
-    """The project's lines with the share received, and totals: yuan apart from labour days."""
+    """The project's lines with the share received of each, and their totals (yuan apart
+    from labour days), added up from the lines read for the table."""
     # Floats, as for the satisfaction rate: SQLite would divide whole-yuan amounts as integers.
     lines = project.funding_lines.annotate(
         received_pct=Round(
@@ -91,24 +90,14 @@ def _funding(project):
             1,
         )
     )
-    labour = Q(source=FundingSource.LABOUR)
-    zero = Decimal("0")
-    totals = project.funding_lines.aggregate(
-        planned_yuan=Sum("planned", filter=~labour, default=zero),
-        received_yuan=Sum("received", filter=~labour, default=zero),
-        planned_days=Sum("planned", filter=labour),
-        received_days=Sum("received", filter=labour),
-    )
-    if totals["planned_yuan"]:
-        totals["received_yuan_pct"] = totals["received_yuan"] * 100 / totals["planned_yuan"]
-    return lines, totals
+    return funding_summary(lines)
 
 
 def project_detail(request, pk):
     project = project_for(
         request, pk, Project.objects.select_related("area", "lead_organization", "outcome")
     )
-    funding_lines, funding_totals = _funding(project)
+    funding = _funding(project)
     can_complete = project.progress == 100 and project.status != ProjectStatus.COMPLETED
     return render(
         request,
@@ -117,8 +106,7 @@ def project_detail(request, pk):
             "project": project,
             "today": timezone.localdate(),
             "proposals": project.proposals.select_related("meeting__area").order_by("id"),
-            "funding_lines": funding_lines,
-            "funding_totals": funding_totals,
+            "funding": funding,
             "updates": project.updates.select_related("recorded_by").order_by(
                 "-reported_on", "-id"
             ),

@@ -711,10 +711,11 @@ def test_detail_queries_do_not_grow_with_the_chain(vc_client, full_project, vill
         StewardshipLogFactory.create_batch(3, stewardship=stewardship)
         EvaluationFactory(project=full_project)
     # session, user with their area, the project with its area, lead organization and outcome,
-    # the funding lines, the funding totals, the proposals with their meetings' areas, the
-    # updates with who recorded them, the stewardships with organization and person, their
-    # log entries, the evaluations. (The change history has a page of its own.)
-    assert count_queries(vc_client, url) == small == 10
+    # the funding lines (their totals are added up from them), the proposals with their
+    # meetings' areas, the updates with who recorded them, the stewardships with organization
+    # and person, their log entries, the evaluations. (The change history has a page of its
+    # own.)
+    assert count_queries(vc_client, url) == small == 9
 
 
 # -- progress and completion -----------------------------------------------------------------
