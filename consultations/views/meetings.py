@@ -72,7 +72,7 @@ def meeting_detail(request, pk):
             "meeting": meeting,
             "attending_organizations": meeting.attending_organizations.all(),
             "attachments": meeting.attachments.all(),
-            "proposals": meeting.proposals.select_related("raised_by", "project"),
+            "proposals": meeting.proposals.select_related("raised_by"),
         },
     )
 
