@@ -109,13 +109,13 @@ def _bump(counties):
         seen.update(versions)
 
 
-def _counties_of(model, pk):
-    """The counties a stored record belongs to (an evaluation through its subject, a proposal
+def _counties_of(model, pk, *more):
+    """The counties stored records belong to (an evaluation through its subject, a proposal
     through its meeting...), read with one query; None when the model says nothing of it."""
     lookups = getattr(model._default_manager.all(), "area_code_lookups", None)
     if not lookups or pk is None:
         return None
-    rows = model._default_manager.filter(pk=pk).values_list(*lookups)
+    rows = model._default_manager.filter(pk__in=[pk, *more]).values_list(*lookups)
     return {_county(code) for row in rows for code in row if code}
 
 
@@ -170,9 +170,15 @@ def _after_delete(sender, instance, **kwargs):
     _changed(getattr(instance, "_aggregate_counties", None))
 
 
-def _relation_changed(sender, instance, action, **kwargs):
+def _relation_changed(sender, instance, action, model, pk_set, **kwargs):
+    """A many-to-many change touches the record and the records added or removed (a
+    meeting's attending organizations, changed from either side)."""
     if action.startswith("post_"):
-        _changed(_counties_of(type(instance), instance.pk))
+        counties = _counties_of(type(instance), instance.pk)
+        if counties is not None and pk_set:
+            others = _counties_of(model, *pk_set)
+            counties = None if others is None else counties | others
+        _changed(counties)
 
 
 @functools.cache

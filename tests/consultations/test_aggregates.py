@@ -179,3 +179,16 @@ def test_a_new_record_holding_its_area_is_placed_without_asking_the_database(vil
     # The proposal holds its meeting, which holds its area: no query reads an area's code.
     assert not [q["sql"] for q in captured if '"organizations_area"."code"' in q["sql"]]
     assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
+
+
+@pytest.mark.django_db
+def test_attendance_changed_from_the_organizations_side_renews_the_meetings_county(
+    village, other_county_village
+):
+    meeting = MeetingFactory(area=village)
+    organization = OrganizationFactory(area=other_county_village)
+    aggregates.cached("n", "here", lambda: "old", area=village)
+    aggregates.cached("n", "there", lambda: "old", area=other_county_village)
+    organization.attended_meetings.add(meeting)
+    assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
+    assert aggregates.cached("n", "there", lambda: "new", area=other_county_village).value == "new"
