@@ -19,12 +19,12 @@ change renews. A change whose county cannot be told renews every county's (the *
 
 import functools
 import hashlib
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -58,7 +58,9 @@ def _county(area):
 
 # The versions read during the current request: a list page reads its kept count and its
 # area filter's options, each under the same version, for one round trip to the cache.
-_request = threading.local()
+# asgiref's Local, as Django keeps the active language: per thread, and per request under
+# ASGI, where one thread serves several.
+_request = Local()
 
 
 def _request_started(**_kwargs):
