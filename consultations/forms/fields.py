@@ -234,7 +234,7 @@ def _bounded(queryset, user, within, keep):
     even where they lie outside, as the querysets the options are read from."""
     offered = queryset.visible_to(user)
     if within is not None:
-        offered = offered.filter(**{f"{offered.area_code_lookup}__startswith": within.code})
+        offered = offered.within(within)
     # The record's own values stay, even those the user may not choose themselves (a county
     # body hosting a village's meeting, edited by the town): the record's page names them.
     return (offered, queryset.filter(pk__in=keep)) if keep else (offered,)
