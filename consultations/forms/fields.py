@@ -240,7 +240,7 @@ def _bounded(queryset, user, within, keep):
     return (offered, queryset.filter(pk__in=keep)) if keep else (offered,)
 
 
-def _limit(field, sources, *ordering):
+def _limit(field, sources, ordering, related):
     """Accept what any of ``sources`` holds; read the options as their union
     (``ValueChoices``). Checking one posted value, an OR of the sources is an index lookup by
     id; listing every option, an OR across the join to the area would read the whole table
@@ -249,7 +249,9 @@ def _limit(field, sources, *ordering):
     accepted = sources[0]
     for source in sources[1:]:
         accepted = accepted | source
-    field.queryset = accepted.order_by(*ordering)
+    accepted = accepted.order_by(*ordering)
+    # The related rows a chosen value's label or checks read (an organization's area).
+    field.queryset = accepted.select_related(*related) if related else accepted
     field.option_sources = sources if len(sources) > 1 else None
 
 
@@ -266,17 +268,14 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
     stay choices wherever they lie (a host organization of another county, or above the
     user's own area): otherwise an edit would show them unchosen and saving would drop
     them. Any other value outside is still refused."""
-    for name in areas:
-        _limit(
-            form.fields[name], _bounded(Area.objects, user, within, _current(form, name)), "code"
-        )
-    for name in organizations:
-        sources = _bounded(Organization.objects, user, within, _current(form, name))
-        _limit(form.fields[name], sources, "area__code", "name")
-        form.fields[name].queryset = form.fields[name].queryset.select_related("area")
-    for name in people:
-        sources = _bounded(Person.objects, user, within, _current(form, name))
-        _limit(form.fields[name], sources, "area__code", "name")
+    for model, names, ordering, related in (
+        (Area, areas, ("code",), ()),
+        (Organization, organizations, ("area__code", "name"), ("area",)),
+        (Person, people, ("area__code", "name"), ()),
+    ):
+        for name in names:
+            sources = _bounded(model.objects, user, within, _current(form, name))
+            _limit(form.fields[name], sources, ordering, related)
 
 
 def as_id(value):
