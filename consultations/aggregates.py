@@ -111,10 +111,15 @@ def _bump(counties):
         seen.update(versions)
 
 
+def _area_lookups(model):
+    """The paths from a row of ``model`` to its areas' codes (``ScopedQuerySet``), if any."""
+    return getattr(model._default_manager.all(), "area_code_lookups", None)
+
+
 def _counties_of(model, pk, *more):
     """The counties stored records belong to (an evaluation through its subject, a proposal
     through its meeting...), read with one query; None when the model says nothing of it."""
-    lookups = getattr(model._default_manager.all(), "area_code_lookups", None)
+    lookups = _area_lookups(model)
     if not lookups or pk is None:
         return None
     rows = model._default_manager.filter(pk__in=[pk, *more]).values_list(*lookups)
@@ -140,7 +145,7 @@ def _counties_in_memory(instance):
     """The counties of a record just saved, read from the related rows it already holds
     (a meeting saved by its form holds its area): None when a hop is not loaded, and the
     database is asked instead. Django forgets a held row when its id is changed."""
-    lookups = getattr(type(instance)._default_manager.all(), "area_code_lookups", None)
+    lookups = _area_lookups(type(instance))
     if not lookups:
         return None
     codes = set()
