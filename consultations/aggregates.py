@@ -223,14 +223,19 @@ def count_keeper(request, name, filters):
     Keyed by what the form applied, not by the query string: a form may drop a value it
     refuses (or, for some lists, every filter when one is refused), and the same address
     must not name two different sets of rows."""
-    applied = sorted(
+    scope = f"{user_scope(request.user)}:{timezone.localdate()}:{filter_key(filters)!r}"
+    area = user_bound(request.user)
+    return lambda compute: cached(f"list-count:{name}", scope, compute, area=area).value
+
+
+def filter_key(filters):
+    """What the bound form ``filters`` applied, as part of a cache scope: (name, value) in
+    order, ids for records, without the order of the rows (``UNCOUNTED``)."""
+    return sorted(
         (key, str(getattr(value, "pk", value)))
         for key, value in applied_filters(filters).items()
         if key not in UNCOUNTED and value not in (None, "")
     )
-    scope = f"{user_scope(request.user)}:{timezone.localdate()}:{applied!r}"
-    area = user_bound(request.user)
-    return lambda compute: cached(f"list-count:{name}", scope, compute, area=area).value
 
 
 def applied_filters(form):

@@ -320,14 +320,9 @@ def proposal_board(request):
     filters = forms.ProposalFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(Proposal.objects.visible_to(request.user))
     scope = aggregates.user_scope(request.user)
-    chosen = sorted(
-        (name, str(getattr(value, "pk", value)))
-        for name, value in filters.valid_data.items()
-        if value not in (None, "")
-    )
     board = aggregates.cached(
         "proposal-board",
-        f"{scope}:{BOARD_ITEMS}:{chosen!r}",
+        f"{scope}:{BOARD_ITEMS}:{aggregates.filter_key(filters)!r}",
         lambda: _board(proposals),
         area=aggregates.user_bound(request.user),
     )
