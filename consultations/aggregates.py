@@ -112,8 +112,12 @@ def _bump(counties):
 
 
 def _area_lookups(model):
-    """The paths from a row of ``model`` to its areas' codes (``ScopedQuerySet``), if any."""
-    return getattr(model._default_manager.all(), "area_code_lookups", None)
+    """The paths from a row of ``model`` to its areas' codes (``ScopedQuerySet``), if any:
+    to its own copy of its county's code where it keeps one (the shortest path, and on the
+    row itself)."""
+    queryset = model._default_manager.all()
+    county = getattr(queryset, "county_code_lookup", None)
+    return (county,) if county else getattr(queryset, "area_code_lookups", None)
 
 
 def _counties_of(model, pk, *more):

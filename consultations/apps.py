@@ -13,6 +13,7 @@ class ConsultationsConfig(AppConfig):
         from . import aggregates, models
 
         aggregates.keep_versions_per_request()
+        models.meetings.follow_area_codes()
         aggregates.watch(
             Area,
             # The territory pages keep their towns' brands and villages' features.

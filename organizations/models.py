@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .scoping import ScopedQuerySet
+from .scoping import COUNTY_CODE_LENGTH, ScopedQuerySet
 
 
 class AreaLevel(models.IntegerChoices):
@@ -28,7 +28,7 @@ class AreaLevel(models.IntegerChoices):
 # Official division codes nest by prefix: county 6 digits, town 9, village 12.
 # Hamlets have no official code; we extend their village's code by 3 digits.
 CODE_LENGTH = {
-    AreaLevel.COUNTY: 6,
+    AreaLevel.COUNTY: COUNTY_CODE_LENGTH,
     AreaLevel.TOWN: 9,
     AreaLevel.VILLAGE: 12,
     AreaLevel.HAMLET: 15,

@@ -8,6 +8,10 @@ Every model whose rows belong to an area gets ``within(area)`` and ``visible_to(
 from django.db import models
 from django.http import Http404
 
+# Every area lies in a county, whose code is the first six digits of its own
+# (organizations.models.CODE_LENGTH).
+COUNTY_CODE_LENGTH = 6
+
 
 def user_area(user):
     """The area a signed-in user works in; None means everywhere (superusers) or nowhere."""
@@ -22,6 +26,9 @@ class ScopedQuerySet(models.QuerySet):
     """A QuerySet whose rows hang off an area, reached through ``area_code_lookup``."""
 
     area_code_lookup = "area__code"
+    # The row's own copy of its county's code, where it keeps one (a meeting, a proposal):
+    # a county's rows are then one index range in date order, with no join to the areas.
+    county_code_lookup = None
 
     @property
     def area_code_lookups(self):
@@ -29,8 +36,14 @@ class ScopedQuerySet(models.QuerySet):
         return (self.area_code_lookup,)
 
     def within(self, area):
-        """Rows in this area or anywhere under it: one indexed prefix match on the code."""
-        return self.filter(**{f"{self.area_code_lookup}__startswith": area.code})
+        """Rows in this area or anywhere under it: one indexed prefix match on the code,
+        or on the row's county code first where it keeps one."""
+        if self.county_code_lookup is None:
+            return self.filter(**{f"{self.area_code_lookup}__startswith": area.code})
+        county = self.filter(**{self.county_code_lookup: area.code[:COUNTY_CODE_LENGTH]})
+        if len(area.code) == COUNTY_CODE_LENGTH:
+            return county
+        return county.filter(**{f"{self.area_code_lookup}__startswith": area.code})
 
     def visible_to(self, user):
         """What this user may see: everything for superusers, their area's subtree otherwise."""

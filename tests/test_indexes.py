@@ -65,16 +65,42 @@ def first_page(queryset):
 
 
 def test_area_subtree_uses_the_code_prefix_index_and_the_meeting_area_index(province):
+    # A town (below a county, whose rows are read by their county code, next test).
     # Unordered: which rows, not in which order (ordered by start, the planner may walk the
     # start index instead and check each row's area, which the other tests cover).
-    indexes, seq_scans = plan_of(Meeting.objects.within(province).order_by())
-    assert indexes & {"meeting_area_start_idx", "consultations_meeting_area_id_58f6f544"}
+    town = Area.objects.filter(parent=province).first()
+    indexes, seq_scans = plan_of(Meeting.objects.within(town).order_by())
+    assert indexes & {
+        "meeting_area_start_idx",
+        "meeting_county_start_idx",
+        "consultations_meeting_area_id_58f6f544",
+    }
     assert not seq_scans
     # The areas side of that join: with seq scans off the planner may still prefer walking
     # the (tiny) area table's primary key, so the prefix match is checked on its own query.
-    indexes, seq_scans = plan_of(Area.objects.subtree(province).values("pk"))
+    indexes, seq_scans = plan_of(Area.objects.subtree(town).values("pk"))
     assert any(name.startswith("organizations_area_code") for name in indexes), indexes
     assert not seq_scans
+
+
+@pytest.mark.parametrize(
+    ("model", "order", "index"),
+    [
+        (Meeting, ("-starts_at", "-id"), "meeting_county_start_idx"),
+        (Proposal, ("-created_at", "-id"), "proposal_county_created_idx"),
+    ],
+    ids=["meetings", "proposals"],
+)
+def test_a_countys_newest_page_is_one_range_of_its_county_index(province, model, order, index):
+    # County staff's list: the county's rows in list order from the index on (county code,
+    # date, id), nothing sorted and no join to the areas (the province's newest rows are not
+    # walked to find the county's).
+    queryset = model.objects.within(province).order_by(*order)
+    assert queryset.count() > 25
+    nodes = _node_types(first_page(queryset))
+    assert nodes[0][0] == "Limit"
+    assert {name for _type, name in nodes} == {None, index}
+    assert not {kind for kind, _name in nodes} & {"Sort", "Incremental Sort", "Seq Scan"}
 
 
 def test_date_range_on_start_uses_the_start_index(province):

@@ -23,6 +23,7 @@ from django.db import reset_queries, transaction
 from organizations.demo import person_name, rng_for
 from organizations.demo_data import SURNAMES
 from organizations.models import Area, AreaLevel, Organization, OrganizationKind, Person
+from organizations.scoping import COUNTY_CODE_LENGTH
 
 from ..models import (
     Evaluation,
@@ -251,6 +252,7 @@ class ChunkWriter:
             format=plan.format,
             title=plan.title,
             area=v.area,
+            county_code=v.area.code[:COUNTY_CODE_LENGTH],
             place=plan.place,
             starts_at=plan.starts_at,
             host_organization=v.committee,
@@ -277,6 +279,7 @@ class ChunkWriter:
             text = chain.text
             proposal = Proposal(
                 meeting=meeting,
+                county_code=meeting.county_code,
                 raised_by=v.rng.choice(v.people),
                 category=text.category,
                 title=chain.title,

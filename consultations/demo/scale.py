@@ -688,6 +688,7 @@ class CountyWriter:
                     agenda,
                     minutes,
                     rnd() < 0.5,
+                    self.code,
                 )
 
         db.copy(
@@ -708,6 +709,7 @@ class CountyWriter:
                 "agenda",
                 "minutes",
                 "summary_is_public",
+                "county_code",
             ],
             rows(),
         )
@@ -814,6 +816,7 @@ class CountyWriter:
                     feedback,
                     feedback_at,
                     project_ids[project[0]] if project else None,
+                    self.code,
                 )
 
         db.copy(
@@ -841,6 +844,7 @@ class CountyWriter:
                 "feedback",
                 "feedback_at",
                 "project_id",
+                "county_code",
             ],
             rows(),
         )

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Area, ChoiceLabels, Organization, Person, PersonCategory
-from organizations.scoping import ScopedQuerySet
+from organizations.scoping import COUNTY_CODE_LENGTH, ScopedQuerySet
 
-from .base import InAreaQuerySet, Timestamped, attachment_upload_path
+from .base import InAreaQuerySet, InCounty, Timestamped, attachment_upload_path
 
 
 class MeetingFormat(models.TextChoices):
@@ -34,6 +34,8 @@ ATTENDANCE_FIELDS = {
 
 
 class MeetingQuerySet(InAreaQuerySet):
+    county_code_lookup = "county_code"
+
     def held_between(self, start, end):
         """Meetings whose start time falls in [start, end)."""
         return self.filter(starts_at__gte=start, starts_at__lt=end)
@@ -42,7 +44,7 @@ class MeetingQuerySet(InAreaQuerySet):
         return self.filter(starts_at__gte=now).order_by("starts_at", "id")
 
 
-class Meeting(Timestamped):
+class Meeting(InCounty, Timestamped):
     format = models.CharField(_("format"), max_length=20, choices=MeetingFormat.choices)
     title = models.CharField(_("title"), max_length=200)
     # Indexed by meeting_area_start_idx, whose first column serves the foreign key too.
@@ -97,9 +99,11 @@ class Meeting(Timestamped):
         help_text=_("Show the title, date and agenda on the village's public board."),
     )
 
+    county_source = "area"
+
     objects = MeetingQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "county_code"])
 
     class Meta:
         verbose_name = _("meeting")
@@ -117,8 +121,14 @@ class Meeting(Timestamped):
                     "The attendance by category adds up to more than the total."
                 ),
             ),
+            InCounty.county_code_is_set("meeting_county_code_set"),
         ]
         indexes = [
+            # A county's meetings in the list's order, id breaking ties: county staff's list,
+            # its count and its deep pages from the index alone.
+            models.Index(
+                fields=["county_code", "starts_at", "id"], name="meeting_county_start_idx"
+            ),
             # An area's meetings in the list's order; with the id, a subtree's newest page is
             # found from the index alone (ListPaginator's deferred join).
             models.Index(fields=["area", "starts_at", "id"], name="meeting_area_start_idx"),
@@ -129,6 +139,12 @@ class Meeting(Timestamped):
 
     def __str__(self):
         return self.title
+
+    def county_of_source(self):
+        return self.area.code[:COUNTY_CODE_LENGTH]
+
+    def county_changed(self):
+        self.proposals.exclude(county_code=self.county_code).update(county_code=self.county_code)
 
     @property
     def attendance_by_category(self):
@@ -146,6 +162,7 @@ class AttachmentKind(models.TextChoices):
 
 class AttachmentQuerySet(ScopedQuerySet):
     area_code_lookup = "meeting__area__code"
+    county_code_lookup = "meeting__county_code"
 
 
 class Attachment(ChoiceLabels, models.Model):
@@ -211,6 +228,7 @@ class ProposalStatus(models.TextChoices):
 
 class ProposalQuerySet(ScopedQuerySet):
     area_code_lookup = "meeting__area__code"
+    county_code_lookup = "county_code"
 
     def with_status(self, *statuses):
         return self.filter(status__in=statuses)
@@ -228,7 +246,7 @@ class ProposalQuerySet(ScopedQuerySet):
         return self.filter(status=ProposalStatus.ADOPTED, project__isnull=True)
 
 
-class Proposal(Timestamped):
+class Proposal(InCounty, Timestamped):
     """An issue raised at a meeting, and what was decided about it."""
 
     # Indexed by proposal_meeting_created_idx, whose first column serves the foreign key too.
@@ -289,9 +307,11 @@ class Proposal(Timestamped):
         related_name="proposals",
     )
 
+    county_source = "meeting"
+
     objects = ProposalQuerySet.as_manager()
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "county_code"])
 
     class Meta:
         verbose_name = _("proposal")
@@ -330,12 +350,18 @@ class Proposal(Timestamped):
                 condition=Q(project__isnull=True) | Q(status=ProposalStatus.ADOPTED),
                 violation_error_message=_("Only an adopted proposal can be carried out."),
             ),
+            InCounty.county_code_is_set("proposal_county_code_set"),
         ]
         indexes = [
             # A status's newest first (list filter, board columns), id breaking ties.
             models.Index(fields=["status", "created_at", "id"], name="proposal_status_created_idx"),
             # The proposal list's default order, newest first.
             models.Index(fields=["-created_at", "-id"], name="proposal_created_idx"),
+            # A county's proposals newest first and counted from the index alone: county
+            # staff's list without walking the province's newest.
+            models.Index(
+                fields=["county_code", "created_at", "id"], name="proposal_county_created_idx"
+            ),
             # An area's proposals (through their meetings) counted and newest first from the
             # index alone: a county's 20,000 without reading one of them.
             models.Index(
@@ -352,9 +378,13 @@ class Proposal(Timestamped):
     def __str__(self):
         return self.title
 
+    def county_of_source(self):
+        return self.meeting.county_code
+
 
 class ProposalStatusChangeQuerySet(ScopedQuerySet):
     area_code_lookup = "proposal__meeting__area__code"
+    county_code_lookup = "proposal__county_code"
 
 
 class ProposalStatusChange(ChoiceLabels, models.Model):
@@ -390,3 +420,28 @@ class ProposalStatusChange(ChoiceLabels, models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+def _area_code_before(sender, instance, **kwargs):
+    if not instance._state.adding and instance.pk is not None:
+        instance._code_before = (
+            Area.objects.filter(pk=instance.pk).values_list("code", flat=True).first()
+        )
+
+
+def _area_recoded(sender, instance, **kwargs):
+    """An area given a code in another county (a redistricting) takes its meetings and
+    their proposals along: their county codes are copies of its own."""
+    before = getattr(instance, "_code_before", None)
+    county = instance.code[:COUNTY_CODE_LENGTH]
+    if before is not None and before[:COUNTY_CODE_LENGTH] != county:
+        Meeting.objects.filter(area=instance).update(county_code=county)
+        Proposal.objects.filter(meeting__area=instance).update(county_code=county)
+
+
+def follow_area_codes():
+    """Keep the meetings' and proposals' county codes when an area's code changes."""
+    from django.db.models.signals import post_save, pre_save
+
+    pre_save.connect(_area_code_before, sender=Area, dispatch_uid="county-codes-before")
+    post_save.connect(_area_recoded, sender=Area, dispatch_uid="county-codes-after")

@@ -114,6 +114,7 @@ def seed(rows):
                 format=formats[i % len(formats)],
                 title=f"第{i}次村民议事会：通组路硬化与路灯安装",
                 area=areas[i % len(areas)],
+                county_code=areas[i % len(areas)].code[:6],
                 place="村委会会议室",
                 starts_at=start + dt.timedelta(minutes=7 * i),
                 attendance_total=40,

@@ -304,6 +304,7 @@ def bulk_meetings(area, n, organizations=(), first=0):
             format=MeetingFormat.COURTYARD,
             title=f"第{i}次屋场会",
             area=area,
+            county_code=area.code[:6],
             starts_at=start + dt.timedelta(hours=i),
             attendance_total=10,
             attendance_villager=i % 10,

@@ -6,11 +6,14 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from consultations.models import (
     Evaluation,
     Meeting,
+    MeetingFormat,
     Outcome,
     Project,
     ProjectStatus,
@@ -122,6 +125,89 @@ def test_evaluations_within_area_are_those_of_the_three_joined_conditions(places
         assert {e.meeting_id is not None for e in found} == {True, False}, area.name
     assert len(Evaluation.objects.within(places.town)) == 9
     assert len(Evaluation.objects.within(places.hamlet)) == 3
+
+
+# --- county codes (a county's rows as one index range) --------------------------------------
+
+
+def test_meetings_and_proposals_keep_their_countys_code(village, elsewhere):
+    here = ProposalFactory(meeting=MeetingFactory(area=village))
+    there = ProposalFactory(meeting=MeetingFactory(area=elsewhere))
+
+    stored = dict(Proposal.objects.values_list("pk", "county_code"))
+    assert stored == {here.pk: "421221", there.pk: "421281"}
+    assert dict(Meeting.objects.values_list("area__code", "county_code")) == {
+        village.code: "421221",
+        elsewhere.code: "421281",
+    }
+
+
+def test_a_meeting_moved_to_another_county_takes_its_proposals_along(village, elsewhere):
+    meeting = MeetingFactory(area=village)
+    proposal = ProposalFactory(meeting=meeting)
+
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    meeting.area_id = elsewhere.pk  # the id alone: the new area is not loaded
+    meeting.save()
+
+    proposal.refresh_from_db()
+    assert (Meeting.objects.get(pk=meeting.pk).county_code, proposal.county_code) == (
+        "421281",
+        "421281",
+    )
+    assert list(Proposal.objects.within(elsewhere.parent.parent)) == [proposal]
+    assert not Proposal.objects.within(village.parent.parent).exists()
+
+
+def test_a_proposal_moved_to_a_meeting_of_another_county_follows_it(village, elsewhere):
+    proposal = ProposalFactory(meeting=MeetingFactory(area=village))
+    there = MeetingFactory(area=elsewhere)
+
+    proposal = Proposal.objects.get(pk=proposal.pk)
+    proposal.meeting_id = there.pk
+    proposal.save()
+
+    assert Proposal.objects.get(pk=proposal.pk).county_code == "421281"
+
+
+def test_an_area_recoded_into_another_county_takes_its_records_along(county, village, elsewhere):
+    # A redistricting: the village passes to the other county's town, with a new code.
+    meeting = MeetingFactory(area=village)
+    proposal = ProposalFactory(meeting=meeting)
+    other_county = elsewhere.parent.parent
+
+    village.parent, village.code = elsewhere.parent, "421281100209"
+    village.save()
+
+    assert list(Meeting.objects.within(other_county)) == [meeting]
+    assert list(Proposal.objects.within(other_county)) == [proposal]
+    assert not Proposal.objects.within(county).exists()
+
+
+def test_saving_a_loaded_proposal_does_not_read_its_meeting_for_its_county(village):
+    proposal = Proposal.objects.get(pk=ProposalFactory(meeting=MeetingFactory(area=village)).pk)
+    proposal.status = ProposalStatus.DELIBERATING
+
+    with CaptureQueriesContext(connection) as queries:
+        proposal.save(update_fields=["status"])
+
+    assert not [q["sql"] for q in queries if 'FROM "consultations_meeting"' in q["sql"]]
+    assert Proposal.objects.get(pk=proposal.pk).county_code == "421221"
+
+
+def test_a_row_written_without_its_county_code_is_refused(village):
+    # Rows written in bulk skip save(); the database refuses one that forgot the copy.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Meeting.objects.bulk_create(
+            [
+                Meeting(
+                    format=MeetingFormat.COURTYARD,
+                    title="屋场会",
+                    area=village,
+                    starts_at=dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC),
+                )
+            ]
+        )
 
 
 # --- meetings ------------------------------------------------------------------------------------
