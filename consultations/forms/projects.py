@@ -172,7 +172,9 @@ class ProjectStartForm(ProjectForm):
         candidates = Proposal.objects.visible_to(user).adopted_without_project()
         if within is not None:
             candidates = candidates.within(within)
-        order = (F("decided_on").desc(nulls_last=True), "-id")
+        # Adopted proposals all have their decision's date (proposal_decision_has_date): the
+        # order of the index on those awaiting a project, proposal_awaiting_project_idx.
+        order = ("-decided_on", "-id")
         newest = list(
             candidates.order_by(*order).values_list("pk", flat=True)[: MAX_CANDIDATE_PROPOSALS + 1]
         )

@@ -368,6 +368,13 @@ class Proposal(InCounty, Timestamped):
                 fields=["meeting", "created_at", "id"], name="proposal_meeting_created_idx"
             ),
             models.Index(fields=["category"], name="proposal_category_idx"),
+            # A county's adopted proposals that no project carries out yet, latest decision
+            # first: the new project form's choices.
+            models.Index(
+                fields=["county_code", "-decided_on", "-id"],
+                name="proposal_awaiting_project_idx",
+                condition=Q(status=ProposalStatus.ADOPTED, project__isnull=True),
+            ),
             models.Index(
                 fields=["referral_due_on"],
                 name="proposal_referral_due_idx",
