@@ -218,18 +218,42 @@ def user_bound(user):
     return None if sees_everything(user) or not user.is_authenticated else user_area(user)
 
 
-def count_keeper(request, name, filters):
-    """A ``ListPaginator(keep_count=...)`` for the list ``name`` filtered by the bound form
-    ``filters``: its count kept per user scope and the filters the form applied (less the
-    order) until the data change, so that paging through a list of a province counts it
-    once. Per day too: a filter may depend on the date (overdue projects).
+def list_keepers(request, name, filters):
+    """``ListPaginator``'s keepers for the list ``name`` filtered by the bound form
+    ``filters``, per user scope and the filters the form applied (less the order), until
+    the data change: its count (``keep_count``), so that paging through a list of a
+    province counts it once, and where its deep pages begin (``keep_marks``). Per day too:
+    a filter may depend on the date (overdue projects).
 
     Keyed by what the form applied, not by the query string: a form may drop a value it
     refuses (or, for some lists, every filter when one is refused), and the same address
     must not name two different sets of rows."""
     scope = f"{user_scope(request.user)}:{timezone.localdate()}:{filter_key(filters)!r}"
     area = user_bound(request.user)
-    return lambda compute: cached(f"list-count:{name}", scope, compute, area=area).value
+    return {
+        "keep_count": lambda compute: cached(f"list-count:{name}", scope, compute, area=area).value,
+        "keep_marks": PageMarks(name, scope, area),
+    }
+
+
+class PageMarks:
+    """Where the deep pages of a list begin (``ListPaginator(keep_marks=...)``): the sort key
+    of a page's first row, per order, kept in the cache until the data change."""
+
+    def __init__(self, name, scope, area):
+        self.name, self.scope, self.area = name, scope, area
+
+    def _key(self, order, number):
+        return value_key(f"page-mark:{self.name}", f"{self.scope}:{order!r}:{number}", self.area)
+
+    def get(self, order, number):
+        return cache.get(self._key(order, number))
+
+    def set(self, order, marks):
+        cache.set_many(
+            {self._key(order, number): key for number, key in marks.items()},
+            timeout=settings.AGGREGATE_CACHE_SECONDS,
+        )
 
 
 def filter_key(filters):
@@ -261,14 +285,20 @@ def cached(name, scope, compute, *, area=None):
     """``compute()``'s value for ``scope`` (a string naming what it covers: the user's area,
     the filters), from the cache while the data has not changed since. ``area``: the area
     the value reads nothing outside of, whose county's changes alone make it stale."""
-    # Hashed: scopes carry filters in any characters, which some caches refuse in keys.
-    parts = "\x1f".join([release(), version(area), name, str(scope)])
-    key = f"{VALUE_KEY}:{hashlib.sha256(parts.encode()).hexdigest()}"
+    key = value_key(name, scope, area)
     stored = cache.get(key)
     if stored is None:
         stored = Figures(value=compute(), computed_at=timezone.now())
         cache.set(key, stored, timeout=settings.AGGREGATE_CACHE_SECONDS)
     return stored
+
+
+def value_key(name, scope, area=None):
+    """The cache key of a value named ``name`` for ``scope``, under the current version of
+    the data bounded by ``area`` (``cached``)."""
+    # Hashed: scopes carry filters in any characters, which some caches refuse in keys.
+    parts = "\x1f".join([release(), version(area), name, str(scope)])
+    return f"{VALUE_KEY}:{hashlib.sha256(parts.encode()).hexdigest()}"
 
 
 def watch(*models):

@@ -1,12 +1,16 @@
 """ListPaginator: a capped count, an estimate past the cap, deep pages by deferred join."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from consultations.models import Meeting
+from consultations.aggregates import PageMarks
+from consultations.models import Meeting, Proposal
 from wuhgong import pagination
-from wuhgong.pagination import ListPaginator
+from wuhgong.pagination import ListPaginator, keyset_order
 
 from .factories import MeetingFactory
 
@@ -175,3 +179,81 @@ def test_digits_that_are_not_ascii_are_ignored_not_a_500(client, county_staff, u
     client.raise_request_exception = False
     client.force_login(county_staff)
     assert client.get(url, {"area": junk}).status_code == 200
+
+
+# --- deep pages from kept marks (a keyset) --------------------------------------------------
+
+
+def test_a_keyset_follows_plain_columns_without_nulls_ending_in_a_unique_one():
+    newest_first = (("starts_at", True), ("id", True))
+    assert keyset_order(Meeting.objects.order_by("-starts_at", "-id")) == newest_first
+    assert keyset_order(Meeting.objects.all()) == newest_first  # the model's ordering
+    assert keyset_order(Meeting.objects.order_by("title", "pk")) == (
+        ("title", False),
+        ("id", False),
+    )
+    assert keyset_order(Meeting.objects.order_by("-starts_at")) is None  # ties left unbroken
+    assert keyset_order(Meeting.objects.order_by("area__name", "id")) is None  # a joined column
+    assert keyset_order(Proposal.objects.order_by("-decided_on", "-id")) is None  # NULLs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("order", [("-starts_at", "-id"), ("title", "-id"), ("-title", "id")])
+def test_pages_read_from_their_marks_hold_the_rows_of_their_offsets(village, monkeypatch, order):
+    # Titles and start times repeat, so pages begin inside runs of equal first columns.
+    start = timezone.make_aware(dt.datetime(2024, 5, 1, 9))
+    for i in range(23):
+        MeetingFactory(
+            area=village, title=f"屋场会{i % 4}", starts_at=start + dt.timedelta(days=i % 5)
+        )
+    monkeypatch.setattr(ListPaginator, "mark_from", 0)
+    expected = list(Meeting.objects.order_by(*order).values_list("pk", flat=True))
+    marks = PageMarks("meetings", "test", None)
+    # Page 4 first (by offset; it keeps where pages 4 and 5 begin), then on from the marks.
+    for number in (4, 5, 4, 1, 2, 3):
+        paginator = ListPaginator(Meeting.objects.order_by(*order), 5, keep_marks=marks)
+        assert paginator.count == 23  # counted before: the page's own queries follow
+        with CaptureQueriesContext(connection) as queries:
+            rows = [m.pk for m in paginator.page(number).object_list]
+        assert rows == expected[(number - 1) * 5 : number * 5], number
+        # The page's keys, then its rows.
+        assert len(queries) == 2
+    # Page 5 was read from where page 4 left it: no offset.
+    assert marks.get(keyset_order(Meeting.objects.order_by(*order)), 5) is not None
+
+
+@pytest.mark.django_db
+def test_a_kept_mark_is_read_instead_of_an_offset(village, monkeypatch):
+    MeetingFactory.create_batch(12, area=village)
+    monkeypatch.setattr(ListPaginator, "mark_from", 0)
+    marks = PageMarks("meetings", "test", None)
+    sql = []
+    for _visit in range(2):
+        paginator = ListPaginator(_ordered(), 5, keep_marks=marks)
+        assert paginator.count == 12
+        with CaptureQueriesContext(connection) as queries:
+            list(paginator.page(3).object_list)
+        sql.append(queries[0]["sql"].upper())
+    assert " OFFSET " in sql[0]
+    assert " OFFSET " not in sql[1]
+
+
+@pytest.mark.django_db
+def test_a_deep_page_follows_the_data_when_they_change(client, county_staff, village, monkeypatch):
+    monkeypatch.setattr(ListPaginator, "mark_from", 0)
+    MeetingFactory.create_batch(30, area=village)
+    client.force_login(county_staff)
+
+    def second_page():
+        return [m.pk for m in client.get("/meetings/", {"page": 2}).context["meetings"]]
+
+    def expected():
+        return list(Meeting.objects.order_by("-starts_at", "-id").values_list("pk", flat=True))[
+            25:50
+        ]
+
+    assert second_page() == second_page() == expected()
+    # A meeting newer than all: every page begins one row later, kept marks or not.
+    MeetingFactory(area=village, starts_at=timezone.now() + dt.timedelta(days=400))
+    assert second_page() == expected()
+    assert len(expected()) == 6

@@ -46,7 +46,7 @@ def meeting_list(request):
         meetings,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        keep_count=aggregates.count_keeper(request, "meetings", filters),
+        **aggregates.list_keepers(request, "meetings", filters),
     ).get_page(request.GET.get("page"))
     return render(
         request,

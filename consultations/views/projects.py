@@ -69,7 +69,7 @@ def project_list(request):
         projects,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        keep_count=aggregates.count_keeper(request, "projects", filters),
+        **aggregates.list_keepers(request, "projects", filters),
     ).get_page(request.GET.get("page"))
     return render(
         request,

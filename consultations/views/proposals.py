@@ -279,7 +279,7 @@ def proposal_list(request):
         proposals,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        keep_count=aggregates.count_keeper(request, "proposals", filters),
+        **aggregates.list_keepers(request, "proposals", filters),
     ).get_page(request.GET.get("page"))
     return render(
         request,

@@ -44,7 +44,7 @@ def organization_list(request):
         organizations,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        keep_count=aggregates.count_keeper(request, "organizations", filters),
+        **aggregates.list_keepers(request, "organizations", filters),
     ).get_page(request.GET.get("page"))
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(

@@ -32,7 +32,7 @@ def person_list(request):
         people,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        keep_count=aggregates.count_keeper(request, "people", filters),
+        **aggregates.list_keepers(request, "people", filters),
     ).get_page(request.GET.get("page"))
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(
