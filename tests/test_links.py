@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import translation
 from django.utils.html import conditional_escape
 
+from wuhgong import links
 from wuhgong.links import url_shape
 
 VALUES = [0, 1, 42, 1_000_000, 987_654_321_901, 2**63 - 1, -1, True, "7", "abc", None]
@@ -53,6 +54,11 @@ def test_the_tag_gives_djangos_url_for_every_named_pattern(name, language):
             assert _ours(name, list(range(5, 5 + arity))) == _django(
                 name, list(range(5, 5 + arity))
             )
+
+
+def test_every_template_uses_it():
+    builtins = engines["django"].engine.template_builtins
+    assert [lib.tags["url"] for lib in builtins if "url" in lib.tags][-1] is links.url
 
 
 def test_the_short_way_serves_id_links_and_leaves_the_rest_to_django():
