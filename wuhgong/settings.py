@@ -108,9 +108,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: it pays off for analytical queries over millions of rows, and
     # costs 0.4–1 s of compiling on the counts and report queries of a page
     # (docs/benchmarks.md). PG_JIT=1 turns it back on.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
     if not env.bool("PG_JIT", default=False):
-        options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
+    # Parameters bound by the server, so that psycopg prepares the statements a worker
+    # runs again and again (after PG_PREPARE_THRESHOLD runs on its connection) and
+    # PostgreSQL plans them once: planning a page's joins costs more than running them
+    # (the matter page: 32 to 23 ms, docs/benchmarks.md). PG_PREPARE=0 behind a pooler
+    # that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+    if env.bool("PG_PREPARE", default=True):
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = env.int("PG_PREPARE_THRESHOLD", default=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
