@@ -27,9 +27,14 @@ CHILDREN_HEADING = {
 }
 
 
-def _counts_by_child(queryset, code_lookup, length):
+def _counts_by_child(queryset, code_lookup, length, parent):
     """Rows of ``queryset`` per area code cut to ``length`` digits: one GROUP BY query gives
-    every child's subtree count at once."""
+    every child's subtree count at once. Bounded to ``parent`` by the code it groups by, not
+    by the rows' county code (``within``): through the areas, the indexes on each area's
+    meetings and each meeting's proposals answer it without reading a row (a county's
+    proposals: 4 ms; by their county code, each read with its meeting, 75 ms)."""
+    if parent is not None:
+        queryset = queryset.filter(**{f"{code_lookup}__startswith": parent.code})
     return dict(
         queryset.order_by()
         .annotate(prefix=Substr(code_lookup, 1, length))
@@ -51,15 +56,12 @@ def with_counts(areas, *, parent=None):
     if not areas:
         return areas
     length = len(areas[0].code)
-    meetings, proposals = Meeting.objects.all(), Proposal.objects.all()
-    if parent is not None:
-        meetings, proposals = meetings.within(parent), proposals.within(parent)
     counts = aggregates.cached(
         "area-children",
         parent.code if parent is not None else "top",
         lambda: (
-            _counts_by_child(meetings, "area__code", length),
-            _counts_by_child(proposals, "meeting__area__code", length),
+            _counts_by_child(Meeting.objects.all(), "area__code", length, parent),
+            _counts_by_child(Proposal.objects.all(), "meeting__area__code", length, parent),
         ),
         area=parent,
     ).value
