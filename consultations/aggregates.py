@@ -246,8 +246,10 @@ class PageMarks:
     def _key(self, order, number):
         return value_key(f"page-mark:{self.name}", f"{self.scope}:{order!r}:{number}", self.area)
 
-    def get(self, order, number):
-        return cache.get(self._key(order, number))
+    def get(self, order, numbers):
+        """{page number: its first row's sort key} for those of ``numbers`` kept."""
+        keys = {self._key(order, number): number for number in numbers}
+        return {keys[key]: mark for key, mark in cache.get_many(list(keys)).items()}
 
     def set(self, order, marks):
         cache.set_many(

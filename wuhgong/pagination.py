@@ -143,8 +143,8 @@ class ListPaginator(Paginator):
         # keep_count(compute) returns compute()'s value, or the one it kept from an earlier
         # request (consultations.aggregates.list_keepers): paging through a list counts once.
         self.keep_count = keep_count
-        # keep_marks.get(order, number) and .set(order, {number: key}): where pages begin,
-        # kept between requests (consultations.aggregates.PageMarks).
+        # keep_marks.get(order, numbers) -> {number: key} and .set(order, {number: key}):
+        # where pages begin, kept between requests (consultations.aggregates.PageMarks).
         self.keep_marks = keep_marks
         self.estimated = False
 
@@ -191,19 +191,18 @@ class ListPaginator(Paginator):
         """The page's rows, found from where it begins when that is kept (by offset when it
         is not), keeping where it and the next page begin. Two queries: the page's sort keys
         from the index on the order, then its rows by id."""
-        mark = self.keep_marks.get(order, number)
+        kept = self.keep_marks.get(order, [number, number + 1])
+        mark = kept.get(number)
         columns = [column for column, _descending in order]
         if mark is None:
             keys = rows.values_list(*columns)[bottom : bottom + self.per_page + 1]
         else:
             keys = rows.filter(at_or_after(order, mark)).values_list(*columns)[: self.per_page + 1]
         keys = list(keys)
-        marks = {
+        found = {
             number + k: keys[k * self.per_page] for k in (0, 1) if k * self.per_page < len(keys)
         }
-        if mark is not None:
-            marks.pop(number, None)
-        if marks:
-            self.keep_marks.set(order, marks)
+        if new := {n: key for n, key in found.items() if n not in kept}:
+            self.keep_marks.set(order, new)
         unique = order[-1][0]
         return rows.filter(**{f"{unique}__in": [key[-1] for key in keys[: self.per_page]]})
