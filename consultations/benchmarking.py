@@ -101,8 +101,22 @@ class Result:
     bytes: int
     single: Run = field(default_factory=Run)
     several: Run = field(default_factory=Run)
+    # The bare view measured right after this page (``beside``): the ratios' denominators.
+    bare_single: Run | None = None
+    bare_several: Run | None = None
     ratio_single: float | None = None
     ratio_several: float | None = None
+
+    def compare(self, bare):
+        """The throughput ratios to the bare view measured beside this page, or else to
+        ``bare``'s own run (the machine's speed drifts over a run of half an hour: a bare
+        view measured once at the start made the ratios of the last pages move by a third)."""
+        single = self.bare_single or (bare.single if bare is not None else None)
+        several = self.bare_several or (bare.several if bare is not None else None)
+        if single is not None and single.rps:
+            self.ratio_single = self.single.rps / single.rps
+        if several is not None and several.rps:
+            self.ratio_several = self.several.rps / several.rps
 
     @property
     def target(self):

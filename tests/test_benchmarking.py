@@ -78,6 +78,18 @@ def test_staff_pages_are_compared_with_the_signed_in_bare_view():
     assert bm.yardstick(results, public) is results[0]
 
 
+def test_a_page_is_compared_with_the_bare_view_measured_beside_it():
+    start = bm.Result(bm.Page("bare in", ["/bench/bare/signed-in/"], "bare"), None, 1, 200, 2)
+    start.single, start.several = bm.Run(400, 10), bm.Run(800, 10)  # 40 and 80 req/s
+    page = _result("list", 90)  # 10 and 20 req/s
+    page.compare(start)
+    assert (page.ratio_single, page.ratio_several) == (0.25, 0.25)
+    # Measured again after the page, on a machine now half as fast: that is the yardstick.
+    page.bare_single, page.bare_several = bm.Run(200, 10), bm.Run(400, 10)
+    page.compare(start)
+    assert (page.ratio_single, page.ratio_several) == (0.5, 0.5)
+
+
 @pytest.fixture
 def matters(village, other_village):
     project = ProjectFactory(area=village)

@@ -100,6 +100,9 @@ class Command(BaseCommand):
         try:
             for result in results:
                 self._drive(port, result, cookies[result.page.user], options["seconds"], server)
+                bare = bm.yardstick(results, result.page)
+                if bare is not None and bare is not result and result.status == 200:
+                    self._beside(port, result, bare, cookies[bare.page.user], options, server)
             if not options["no_export"]:
                 exports = self._exports(port, cookies["admin"], server.pid)
         finally:
@@ -107,11 +110,7 @@ class Command(BaseCommand):
         self.load_after = os.getloadavg()
 
         for result in results:
-            bare = bm.yardstick(results, result.page)
-            if bare is not None and bare.single.rps:
-                result.ratio_single = result.single.rps / bare.single.rps
-            if bare is not None and bare.several.rps:
-                result.ratio_several = result.several.rps / bare.several.rps
+            result.compare(bm.yardstick(results, result.page))
         self.stdout.write("")
         self.stdout.write(bm.plain_table(results, self.connections))
         for export in exports:
@@ -224,6 +223,17 @@ class Command(BaseCommand):
             f"{result.single.rps:7.1f} req/s; x{self.connections}: {result.several.rps:7.1f} req/s"
         )
 
+    def _beside(self, port, result, bare, cookie, options, server):
+        """The bare view again, right after the page, a third of the page's time at one and
+        at several connections: the page's ratios compare it with the machine as it was."""
+        seconds = max(2, options["seconds"] // 3)
+        result.bare_single = bm.wrk(port, bare.page, cookie, connections=1, seconds=seconds)
+        bm.settle(server.pid)
+        result.bare_several = bm.wrk(
+            port, bare.page, cookie, connections=self.connections, seconds=seconds
+        )
+        bm.settle(server.pid)
+
     def _exports(self, port, cookie, master_pid):
         measured = []
         county = Area.objects.filter(level=AreaLevel.COUNTY).order_by("-code").values("pk").first()
@@ -253,6 +263,7 @@ class Command(BaseCommand):
             f"{options['workers']} sync workers; wrk {options['seconds']} s per run, 1 "
             f"connection then {self.connections}. Load average (1 min) before "
             f"{self.load_before[0]:.1f}, after {self.load_after[0]:.1f}.",
+            *_bare_line(results, self.connections),
             "",
             bm.markdown_table(results, self.connections),
             "",
@@ -260,6 +271,19 @@ class Command(BaseCommand):
         for export in exports:
             lines.append(f"- {_export_line(export)}")
         return "\n".join(lines) + "\n"
+
+
+def _bare_line(results, connections):
+    """How the signed-in bare view's throughput moved over the run (measured after each page,
+    the ratios' denominators)."""
+    beside = [r.bare_several.rps for r in results if r.page.user and r.bare_several is not None]
+    if not beside:
+        return []
+    return [
+        f"Ratios compare each page with the bare view measured right after it; the signed-in "
+        f"bare view answered {min(beside):,.0f}–{max(beside):,.0f} requests/s at "
+        f"{connections} connections over the run."
+    ]
 
 
 def _export_line(export):
