@@ -56,7 +56,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="proposal",
             index=models.Index(
-                fields=["county_code", "created_at", "id"], name="proposal_county_created_idx"
+                fields=["county_code", "created_at", "id"],
+                name="proposal_county_created_idx",
+                include=["status"],
             ),
         ),
         migrations.AddConstraint(

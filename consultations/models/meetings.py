@@ -358,9 +358,13 @@ class Proposal(InCounty, Timestamped):
             # The proposal list's default order, newest first.
             models.Index(fields=["-created_at", "-id"], name="proposal_created_idx"),
             # A county's proposals newest first and counted from the index alone: county
-            # staff's list without walking the province's newest.
+            # staff's list without walking the province's newest. With the status, so that
+            # a county's counts by status read this range alone (the dashboard), rather than
+            # AND it with the province's 255,000 undecided proposals of the status index.
             models.Index(
-                fields=["county_code", "created_at", "id"], name="proposal_county_created_idx"
+                fields=["county_code", "created_at", "id"],
+                name="proposal_county_created_idx",
+                include=["status"],
             ),
             # An area's proposals (through their meetings) counted and newest first from the
             # index alone: a county's 20,000 without reading one of them.
@@ -378,6 +382,13 @@ class Proposal(InCounty, Timestamped):
             models.Index(
                 fields=["referral_due_on"],
                 name="proposal_referral_due_idx",
+                condition=Q(status=ProposalStatus.REFERRED, replied_at__isnull=True),
+            ),
+            # The same, a county's: its overdue referrals counted without ANDing the county's
+            # 20,000 proposals with the province's 150,000 referrals awaiting a reply.
+            models.Index(
+                fields=["county_code", "referral_due_on"],
+                name="proposal_county_referral_idx",
                 condition=Q(status=ProposalStatus.REFERRED, replied_at__isnull=True),
             ),
         ]

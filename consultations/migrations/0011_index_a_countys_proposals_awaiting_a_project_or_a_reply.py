@@ -17,4 +17,12 @@ class Migration(migrations.Migration):
                 name="proposal_awaiting_project_idx",
             ),
         ),
+        migrations.AddIndex(
+            model_name="proposal",
+            index=models.Index(
+                condition=models.Q(("replied_at__isnull", True), ("status", "referred")),
+                fields=["county_code", "referral_due_on"],
+                name="proposal_county_referral_idx",
+            ),
+        ),
     ]
