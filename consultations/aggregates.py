@@ -30,8 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import CODE_LENGTH, AreaLevel
-from organizations.scoping import sees_everything, user_area
+from organizations.scoping import county_code, sees_everything, user_area
 
 VERSION_KEY = "aggregates:version"
 EPOCH_KEY = "aggregates:epoch"
@@ -53,7 +52,7 @@ def _fresh():
 
 def _county(area):
     code = area if isinstance(area, str) else area.code
-    return code[: CODE_LENGTH[AreaLevel.COUNTY]]
+    return county_code(code)
 
 
 # The versions read during the current request: a list page reads its kept count and its

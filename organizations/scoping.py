@@ -13,6 +13,11 @@ from django.http import Http404
 COUNTY_CODE_LENGTH = 6
 
 
+def county_code(code):
+    """The code of the county an area's code lies in."""
+    return code[:COUNTY_CODE_LENGTH]
+
+
 def user_area(user):
     """The area a signed-in user works in; None means everywhere (superusers) or nowhere."""
     return getattr(user, "area", None)
@@ -40,7 +45,7 @@ class ScopedQuerySet(models.QuerySet):
         or on the row's county code first where it keeps one."""
         if self.county_code_lookup is None:
             return self.filter(**{f"{self.area_code_lookup}__startswith": area.code})
-        county = self.filter(**{self.county_code_lookup: area.code[:COUNTY_CODE_LENGTH]})
+        county = self.filter(**{self.county_code_lookup: county_code(area.code)})
         if len(area.code) == COUNTY_CODE_LENGTH:
             return county
         return county.filter(**{f"{self.area_code_lookup}__startswith": area.code})

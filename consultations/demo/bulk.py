@@ -23,7 +23,7 @@ from django.db import reset_queries, transaction
 from organizations.demo import person_name, rng_for
 from organizations.demo_data import SURNAMES
 from organizations.models import Area, AreaLevel, Organization, OrganizationKind, Person
-from organizations.scoping import COUNTY_CODE_LENGTH
+from organizations.scoping import county_code
 
 from ..models import (
     Evaluation,
@@ -252,7 +252,7 @@ class ChunkWriter:
             format=plan.format,
             title=plan.title,
             area=v.area,
-            county_code=v.area.code[:COUNTY_CODE_LENGTH],
+            county_code=county_code(v.area.code),
             place=plan.place,
             starts_at=plan.starts_at,
             host_organization=v.committee,

@@ -23,7 +23,7 @@ from organizations.models import (
     Organization,
     Person,
 )
-from organizations.scoping import sees_everything, user_area
+from organizations.scoping import county_code, sees_everything, user_area
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_UPLOAD_SUFFIXES = tuple(s for kind in uploads.ALL_KINDS for s in kind.suffixes)
@@ -215,7 +215,7 @@ def working_area(request, record_area=None, *, key="code"):
     user = request.user
     own = None if sees_everything(user) else user_area(user)
     if record_area is not None:
-        county = record_area.code[: CODE_LENGTH[AreaLevel.COUNTY]]
+        county = county_code(record_area.code)
         if own is not None and own.code.startswith(county):
             return own
         return Area.objects.visible_to(user).filter(code=county).first()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Area, ChoiceLabels, Organization, Person, PersonCategory
-from organizations.scoping import COUNTY_CODE_LENGTH, ScopedQuerySet
+from organizations.scoping import ScopedQuerySet, county_code
 
 from .base import InAreaQuerySet, InCounty, Timestamped, attachment_upload_path
 
@@ -141,7 +141,7 @@ class Meeting(InCounty, Timestamped):
         return self.title
 
     def county_of_source(self):
-        return self.area.code[:COUNTY_CODE_LENGTH]
+        return county_code(self.area.code)
 
     def county_changed(self):
         self.proposals.exclude(county_code=self.county_code).update(county_code=self.county_code)
@@ -451,8 +451,8 @@ def _area_recoded(sender, instance, **kwargs):
     """An area given a code in another county (a redistricting) takes its meetings and
     their proposals along: their county codes are copies of its own."""
     before = getattr(instance, "_code_before", None)
-    county = instance.code[:COUNTY_CODE_LENGTH]
-    if before is not None and before[:COUNTY_CODE_LENGTH] != county:
+    county = county_code(instance.code)
+    if before is not None and county_code(before) != county:
         Meeting.objects.filter(area=instance).update(county_code=county)
         Proposal.objects.filter(meeting__area=instance).update(county_code=county)
 
