@@ -79,11 +79,11 @@ def keyset_order(queryset):
     None otherwise (a joined column, an expression, a nullable date)."""
     query = queryset.query
     names = query.order_by or (query.default_ordering and queryset.model._meta.ordering) or ()
-    order = []
+    order, field = [], None
     for name in names:
-        if not isinstance(name, str) or "__" in name or name.lstrip("-") in {"?", ""}:
+        bare = name.lstrip("-") if isinstance(name, str) else ""
+        if bare in {"?", ""} or "__" in bare:
             return None
-        bare = name.lstrip("-")
         try:
             field = queryset.model._meta.get_field(bare)
         except FieldDoesNotExist:
@@ -93,7 +93,7 @@ def keyset_order(queryset):
         if field.null or not field.concrete or field.is_relation:
             return None
         order.append((field.attname, name.startswith("-")))
-    if not order or not queryset.model._meta.get_field(order[-1][0]).unique:
+    if field is None or not field.unique:
         return None
     return tuple(order)
 
