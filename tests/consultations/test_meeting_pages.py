@@ -616,7 +616,45 @@ def test_form_queries_do_not_grow_with_records_outside_the_working_area(
         PersonFactory.create_batch(3, area=village_elsewhere)
         OrganizationFactory(area=village, name=f"陆水村队{n}")
         PersonFactory(area=village, name=f"陆水村人{n}")
-    # Create: session, user, the working area by its code, areas, organizations (twice:
-    # host and attending), people. Edit: session, user, the meeting, its county, the same
-    # choices, the attending organizations chosen, the attachments.
-    assert [count_queries(client, url) for url in urls] == small == [7, 10]
+    # Create: session, user, the working area by its code, areas, organizations (once for
+    # host and attending alike), people. Edit: session, user, the meeting, its county, the
+    # same choices, the attending organizations chosen, the attachments.
+    assert [count_queries(client, url) for url in urls] == small == [6, 9]
+
+
+def test_host_and_attending_share_one_read_unless_a_value_lies_outside(
+    client, admin_user, village, elsewhere
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    outside = Organization.objects.get(name="外县理事会")
+    inside = OrganizationFactory(area=village, name="陆水村理事会")
+    client.force_login(admin_user)
+
+    def organization_reads(url):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url).content.decode()
+        table = Organization._meta.db_table
+        reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and table in q["sql"]]
+        # The options' reads, as plain values (the chosen attendees are read as records).
+        return body, len([sql for sql in reads if f'"{table}"."name" AS "name"' in sql])
+
+    # Both fields offer the county's organizations: one read.
+    meeting = MeetingFactory(area=village, host_organization=inside)
+    meeting.attending_organizations.add(inside)
+    body, reads = organization_reads(reverse("meeting_edit", args=[meeting.pk]))
+    assert reads == 1 and body.count(f'<option value="{inside.pk}" selected>') == 2
+    # The host lies in another county: its field reads the union that keeps it; the
+    # attending organizations still share the county's read.
+    meeting.host_organization = outside
+    meeting.save()
+    body, reads = organization_reads(reverse("meeting_edit", args=[meeting.pk]))
+    assert reads == 2
+
+    def offered(name):
+        select = re.search(rf'<select[^>]* name="{name}".*?</select>', body, re.S).group(0)
+        return re.findall(r'<option value="(\d+)"', select)
+
+    assert str(outside.pk) in offered("host_organization")
+    assert str(outside.pk) not in offered("attending_organizations")
