@@ -78,10 +78,20 @@ def keep_versions_per_request():
     request_finished.connect(_request_finished, dispatch_uid="aggregates-versions-end")
 
 
+def version_keys(area=None):
+    """The cache keys of the versions ``version(area)`` joins."""
+    return [VERSION_KEY] if area is None else [EPOCH_KEY, COUNTY_KEY.format(_county(area))]
+
+
 def version(area=None):
     """The version of the data that figures bounded by ``area`` (an area or its code) read;
     with no area, of all the data. Fresh versions where the cache holds none."""
-    keys = [VERSION_KEY] if area is None else [EPOCH_KEY, COUNTY_KEY.format(_county(area))]
+    return versions(version_keys(area))
+
+
+def versions(keys):
+    """The versions kept under ``keys``, joined: read once per request, in one round trip
+    to the cache, and fresh ones where the cache holds none."""
     seen = getattr(_request, "versions", None)
     if seen is not None and all(key in seen for key in keys):
         return ".".join(seen[key] for key in keys)
@@ -103,11 +113,22 @@ def _bump(counties):
     keys = [VERSION_KEY, *(COUNTY_KEY.format(c) for c in counties)] if counties else [VERSION_KEY]
     if counties is None:
         keys.append(EPOCH_KEY)
-    versions = {key: _fresh() for key in keys}
-    cache.set_many(versions, timeout=None)
+    _renew_now(keys)
+
+
+def _renew_now(keys):
+    fresh = {key: _fresh() for key in keys}
+    cache.set_many(fresh, timeout=None)
     seen = getattr(_request, "versions", None)
     if seen is not None:
-        seen.update(versions)
+        seen.update(fresh)
+
+
+def renew(keys):
+    """New versions for ``keys`` (of something other than the counties' data), now and
+    again at commit, as ``_changed`` renews the counties'."""
+    _renew_now(keys)
+    transaction.on_commit(lambda: _renew_now(keys))
 
 
 def _area_lookups(model):

@@ -239,8 +239,12 @@ def test_a_kept_mark_is_read_instead_of_an_offset(village, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_deep_page_follows_the_data_when_they_change(client, county_staff, village, monkeypatch):
+def test_a_deep_page_follows_the_data_when_they_change(
+    client, county_staff, village, monkeypatch, settings
+):
     monkeypatch.setattr(ListPaginator, "mark_from", 0)
+    # The second visit must go through the view (and its marks), not the kept page.
+    settings.KEEP_PAGES = False
     MeetingFactory.create_batch(30, area=village)
     client.force_login(county_staff)
 

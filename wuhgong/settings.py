@@ -184,6 +184,9 @@ PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=600)
 # Counts and report tables (consultations/aggregates.py) are kept until the data changes;
 # this bounds their age for changes made outside the site (bulk loads, raw SQL).
 AGGREGATE_CACHE_SECONDS = env.int("AGGREGATE_CACHE_SECONDS", default=900)
+# Staff list and record pages kept rendered until their data change
+# (consultations/kept_pages.py); 0 renders every visit afresh.
+KEEP_PAGES = env.bool("KEEP_PAGES", default=True)
 # How long browsers and proxies may reuse a public page before asking again.
 PUBLIC_BOARD_MAX_AGE = env.int("PUBLIC_BOARD_MAX_AGE", default=300)
 

@@ -18,6 +18,7 @@ from consultations import aggregates, ical, public_board
 from consultations.forms.fields import working_area
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
 from consultations.history import recent_changes
+from consultations.kept_pages import kept_page
 from consultations.models import Attachment, Meeting
 from consultations.uploads import file_response
 from consultations.views.history import history_page
@@ -34,6 +35,7 @@ LIST_FIELDS = ("starts_at", "title", "format", "area", "attendance_total")
 FEED_SALT = "wuhgong.meeting-feed"
 
 
+@kept_page("meetings")
 def meeting_list(request):
     filters = MeetingFilterForm(request.GET or None, user=request.user)
     # Only what the table shows: not each meeting's agenda and minutes, kilobytes of text.
@@ -63,6 +65,7 @@ def _meeting_for(request, pk):
     )
 
 
+@kept_page("meeting")
 def meeting_detail(request, pk):
     meeting = _meeting_for(request, pk)
     return render(

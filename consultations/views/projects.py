@@ -25,6 +25,7 @@ from consultations.forms.projects import (
     ProjectStartForm,
 )
 from consultations.history import recent_changes
+from consultations.kept_pages import kept_page
 from consultations.models import (
     Evaluation,
     FundingLine,
@@ -56,6 +57,7 @@ def project_for(request, pk, queryset=None):
     return get_object_for_user_or_404(queryset, request.user, pk=pk)
 
 
+@kept_page("projects")
 def project_list(request):
     today = timezone.localdate()
     filters = ProjectFilterForm(request.GET or None, user=request.user)
@@ -93,6 +95,7 @@ def _funding(project):
     return funding_summary(lines)
 
 
+@kept_page("project")
 def project_detail(request, pk):
     project = project_for(
         request, pk, Project.objects.select_related("area", "lead_organization", "outcome")

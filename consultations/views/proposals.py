@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from consultations import aggregates, services
 from consultations.forms import proposals as forms
 from consultations.forms.fields import working_area
+from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal, ProposalStatus
 from organizations.scoping import get_object_for_user_or_404
 from wuhgong.pagination import ListPaginator, count_cap_for
@@ -270,6 +271,7 @@ def proposal_step(request, pk, step_name):
 # --- the pages --------------------------------------------------------------------------------
 
 
+@kept_page("proposals")
 def proposal_list(request):
     filters = forms.ProposalListFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from consultations import aggregates
 from consultations.forms.fields import working_area
+from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal
 from organizations.forms import OrganizationFilterForm, OrganizationForm
 from organizations.models import Membership, Organization
@@ -20,6 +21,7 @@ from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
 PAGE_SIZE = 25
 
 
+@kept_page("organizations")
 def organization_list(request):
     filters = OrganizationFilterForm(request.GET or None, user=request.user)
     organizations = filters.filter(
