@@ -158,6 +158,12 @@ def _changed(counties):
     transaction.on_commit(lambda: _bump(counties))
 
 
+def renew_everything():
+    """Every figure (and kept page) computed before now is stale: after a restore replaced
+    the data wholesale."""
+    _changed(None)
+
+
 def _before_change(sender, instance, **kwargs):
     """Where a record lay before it is changed or deleted: a meeting moved to another
     county changes the figures of both."""

@@ -102,10 +102,10 @@ def _kept(response, key):
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     content = response.content.decode(response.charset)
-    blocks = {}
-    for block, body in _MARKED.findall(content):
-        blocks[block] = _TOKEN.sub(rf"\g<1>{_SLOT}\g<2>", body)
-    if set(blocks) == set(BLOCKS):
+    found = _MARKED.findall(content)
+    blocks = {block: _TOKEN.sub(rf"\g<1>{_SLOT}\g<2>", body) for block, body in found}
+    # Each block once, or the page is not kept (a block inside another, a mark in a text).
+    if len(found) == len(BLOCKS) and set(blocks) == set(BLOCKS):
         cache.set(key, blocks, timeout=settings.AGGREGATE_CACHE_SECONDS)
     response.content = _MARKER.sub("", content)
     return response

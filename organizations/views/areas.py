@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from consultations import aggregates
+from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal
 from organizations.models import (
     Area,
@@ -142,6 +143,7 @@ def _area_page(area):
     }
 
 
+@kept_page("area")
 def area_detail(request, code):
     area = get_object_for_user_or_404(
         Area.objects.select_related("highlight", "parent"), request.user, code=code

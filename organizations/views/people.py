@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from consultations import aggregates
 from consultations.forms.fields import working_area
+from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
 from organizations.models import Membership, Person
@@ -25,6 +26,7 @@ from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
 PAGE_SIZE = 25
 
 
+@kept_page("people")
 def person_list(request):
     filters = PersonFilterForm(request.GET or None, user=request.user)
     people = filters.filter(Person.objects.visible_to(request.user).select_related("area__parent"))

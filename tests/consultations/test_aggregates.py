@@ -192,3 +192,19 @@ def test_attendance_changed_from_the_organizations_side_renews_the_meetings_coun
     organization.attended_meetings.add(meeting)
     assert aggregates.cached("n", "here", lambda: "new", area=village).value == "new"
     assert aggregates.cached("n", "there", lambda: "new", area=other_county_village).value == "new"
+
+
+def test_a_restore_renews_every_figure(village, other_county_village):
+    # After import_backup (pg_restore writes without model signals), nothing kept is used.
+    before = [
+        aggregates.version(),
+        aggregates.version(village),
+        aggregates.version(other_county_village),
+    ]
+    aggregates.renew_everything()
+    after = [
+        aggregates.version(),
+        aggregates.version(village),
+        aggregates.version(other_county_village),
+    ]
+    assert all(old != new for old, new in zip(before, after, strict=True))

@@ -57,6 +57,8 @@ def urls_of(proposal):
         reverse("proposal_list"),
         reverse("project_list"),
         reverse("organization_list"),
+        reverse("person_list"),
+        reverse("area_detail", args=[proposal.meeting.area.code]),
         reverse("meeting_detail", args=[proposal.meeting_id]),
         reverse("matter_detail", args=[proposal.pk]),
         reverse("project_detail", args=[proposal.project_id]),

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from consultations import aggregates, public_board
 from organizations import backup
 
 
@@ -56,6 +57,10 @@ class Command(BaseCommand):
                 )
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
+        # The data were replaced wholesale, partly without model signals (pg_restore): every
+        # cached figure, kept page and public page is stale.
+        aggregates.renew_everything()
+        public_board.invalidate()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"{path}: {summary}, in {elapsed:.1f} s."))
 
