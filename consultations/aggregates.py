@@ -134,10 +134,13 @@ def renew(keys):
 def _area_lookups(model):
     """The paths from a row of ``model`` to its areas' codes (``ScopedQuerySet``), if any:
     to its own copy of its county's code where it keeps one (the shortest path, and on the
-    row itself)."""
+    row itself), and to the areas of the records whose pages show it from another county
+    (``shown_in_lookups``: a proposal on its project's page)."""
     queryset = model._default_manager.all()
     county = getattr(queryset, "county_code_lookup", None)
-    return (county,) if county else getattr(queryset, "area_code_lookups", None)
+    if not county:
+        return getattr(queryset, "area_code_lookups", None)
+    return (county, *getattr(queryset, "shown_in_lookups", ()))
 
 
 def _counties_of(model, pk, *more):
@@ -218,14 +221,26 @@ def _relation_changed(sender, instance, action, model, pk_set, **kwargs):
         _changed(counties)
 
 
+# What the kept values are made by: the code, and, for kept pages, the templates and the
+# translations that render them.
+_RELEASE_FILES = (
+    "consultations/**/*.py",
+    "organizations/**/*.py",
+    "wuhgong/**/*.py",
+    "templates/**/*.html",
+    "locale/*/LC_MESSAGES/django.mo",
+)
+
+
 @functools.cache
 def release():
-    """A fingerprint of the code that computes and reads the figures, read once per process:
-    values stored by an older release (in a cache that outlives a restart, such as Redis)
-    may have another shape, and are not used."""
+    """A fingerprint of the code, templates and translations that compute and render the
+    kept values, read once per process: values stored by an older release (in a cache that
+    outlives a restart, such as Redis) may have another shape, or show an older page, and
+    are not used."""
     digest = hashlib.sha256()
-    for app in ("consultations", "organizations"):
-        for path in sorted((Path(settings.BASE_DIR) / app).rglob("*.py")):
+    for pattern in _RELEASE_FILES:
+        for path in sorted(Path(settings.BASE_DIR).glob(pattern)):
             if "migrations" not in path.parts:
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

@@ -96,8 +96,10 @@ def _key(request, name):
 
 
 def _kept(response, key):
-    """Store the page's marked blocks, and answer without the marks."""
-    if response.status_code != 200 or getattr(response, "streaming", False):
+    """Store the page's marked blocks if it is complete (200), and answer without the marks
+    whatever the status (a form's page with errors, say)."""
+    html = response.get("Content-Type", "").startswith("text/html")
+    if getattr(response, "streaming", False) or not html:
         return response
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
@@ -105,7 +107,7 @@ def _kept(response, key):
     found = _MARKED.findall(content)
     blocks = {block: _TOKEN.sub(rf"\g<1>{_SLOT}\g<2>", body) for block, body in found}
     # Each block once, or the page is not kept (a block inside another, a mark in a text).
-    if len(found) == len(BLOCKS) and set(blocks) == set(BLOCKS):
+    if response.status_code == 200 and len(found) == len(BLOCKS) and set(blocks) == set(BLOCKS):
         cache.set(key, blocks, timeout=settings.AGGREGATE_CACHE_SECONDS)
     response.content = _MARKER.sub("", content)
     return response

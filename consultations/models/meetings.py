@@ -229,6 +229,9 @@ class ProposalStatus(models.TextChoices):
 class ProposalQuerySet(ScopedQuerySet):
     area_code_lookup = "meeting__area__code"
     county_code_lookup = "county_code"
+    # A project's page lists its proposals, whichever county they come from
+    # (consultations.aggregates renews that county's figures and kept pages too).
+    shown_in_lookups = ("project__area__code",)
 
     def with_status(self, *statuses):
         return self.filter(status__in=statuses)

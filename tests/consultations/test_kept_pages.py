@@ -178,3 +178,67 @@ def test_messages_still_show_on_a_kept_page(client, county_staff, matter, rf):
     body, queries = visit(client, url)
     assert queries == 2 and "会议已保存" in body
     assert "会议已保存" not in visit(client, url)[0]
+
+
+def test_a_proposal_from_another_county_shows_changed_on_the_projects_page(
+    client, county_staff, matter, elsewhere
+):
+    # A town road gathering proposals, one of them raised next door: renaming it changes
+    # the other county's data, and the project's page in this county names it.
+    other = ProposalFactory(
+        meeting=MeetingFactory(area=elsewhere),
+        title="外县提议",
+        status="adopted",
+        decided_on=dt.date(2024, 1, 2),
+        project=matter.project,
+    )
+    client.force_login(county_staff)
+    url = reverse("project_detail", args=[matter.project_id])
+    assert "外县提议" in visit(client, url)[0]
+    other.title = "外县提议（改）"
+    other.save()
+    assert "外县提议（改）" in visit(client, url)[0]
+
+
+def test_a_page_answered_with_another_status_is_not_kept_and_carries_no_marks(
+    rf, county_staff, settings
+):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.shortcuts import render
+
+    from consultations.kept_pages import kept_page
+
+    calls = []
+
+    @kept_page("refused")
+    def view(request):
+        calls.append(request)
+        return render(request, "_kept_page.html", {"kept": {"content": "表单有误"}}, status=400)
+
+    for _visit in range(2):
+        request = rf.get("/somewhere/")
+        request.user, request.session = county_staff, SessionStore()
+        response = view(request)
+        body = response.content.decode()
+        assert response.status_code == 400 and "表单有误" in body and "<!--" not in body
+    assert len(calls) == 2
+
+
+def test_a_new_template_or_translation_is_a_new_release(settings, tmp_path):
+    from consultations import aggregates
+
+    for name in ("templates/base.html", "locale/zh_Hans/LC_MESSAGES/django.mo", "wuhgong/a.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("1")
+    settings.BASE_DIR = tmp_path
+    releases = []
+    try:
+        for name in ("templates/base.html", "locale/zh_Hans/LC_MESSAGES/django.mo", "wuhgong/a.py"):
+            aggregates.release.cache_clear()
+            before = aggregates.release()
+            (tmp_path / name).write_text("2")
+            aggregates.release.cache_clear()
+            releases.append((before, aggregates.release()))
+    finally:
+        aggregates.release.cache_clear()
+    assert all(before != after for before, after in releases)
