@@ -107,13 +107,13 @@ def versions(keys):
     return ".".join(found[key] for key in keys)
 
 
-def _bump(counties):
-    """New versions for ``counties`` (codes) and for everything; for every county (the
-    epoch) when ``counties`` is None."""
+def _keys_of_change(counties):
+    """The versions a change in ``counties`` (codes) renews: theirs and everything's; every
+    county's (the epoch) when ``counties`` is None."""
     keys = [VERSION_KEY, *(COUNTY_KEY.format(c) for c in counties)] if counties else [VERSION_KEY]
     if counties is None:
         keys.append(EPOCH_KEY)
-    _renew_now(keys)
+    return keys
 
 
 def _renew_now(keys):
@@ -125,8 +125,8 @@ def _renew_now(keys):
 
 
 def renew(keys):
-    """New versions for ``keys`` (of something other than the counties' data), now and
-    again at commit, as ``_changed`` renews the counties'."""
+    """New versions for ``keys``: now, for the rest of this request, and again at commit,
+    so that values computed from the old rows in between are not kept."""
     _renew_now(keys)
     transaction.on_commit(lambda: _renew_now(keys))
 
@@ -154,11 +154,8 @@ def _counties_of(model, pk, *more):
 
 
 def _changed(counties):
-    """Figures of ``counties`` computed before now are stale: bumped now, for the rest of
-    this request, and again at commit, so figures computed from the old rows in between
-    are not kept."""
-    _bump(counties)
-    transaction.on_commit(lambda: _bump(counties))
+    """Figures of ``counties`` computed before now are stale (``renew``)."""
+    renew(_keys_of_change(counties))
 
 
 def renew_everything():
