@@ -229,18 +229,24 @@ _RELEASE_FILES = (
 )
 
 
+def fingerprint(patterns):
+    """A hash of the project's files matching ``patterns`` (globs under BASE_DIR), less
+    migrations: what a cache key carries so that a new release keeps nothing of the old."""
+    digest = hashlib.sha256()
+    for pattern in patterns:
+        for path in sorted(Path(settings.BASE_DIR).glob(pattern)):
+            if "migrations" not in path.parts:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @functools.cache
 def release():
     """A fingerprint of the code, templates and translations that compute and render the
     kept values, read once per process: values stored by an older release (in a cache that
     outlives a restart, such as Redis) may have another shape, or show an older page, and
     are not used."""
-    digest = hashlib.sha256()
-    for pattern in _RELEASE_FILES:
-        for path in sorted(Path(settings.BASE_DIR).glob(pattern)):
-            if "migrations" not in path.parts:
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return fingerprint(_RELEASE_FILES)
 
 
 def user_scope(user):

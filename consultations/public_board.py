@@ -17,7 +17,6 @@ that re-rendering everything after it costs nothing worth saving.
 import functools
 import hashlib
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +25,7 @@ from django.db.models import Q
 
 from organizations.models import AreaLevel
 
+from . import aggregates
 from .models import Attachment, AttachmentKind, Meeting, Outcome, Project, ProjectUpdate, Proposal
 
 VERSION_KEY = "public-board:version"
@@ -144,11 +144,7 @@ _RELEASE_FILES = [
 def release():
     """A fingerprint of the code, templates and translations that render the public pages,
     read once per process."""
-    digest = hashlib.sha256()
-    for pattern in _RELEASE_FILES:
-        for path in sorted(Path(settings.BASE_DIR).glob(pattern)):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return aggregates.fingerprint(_RELEASE_FILES)
 
 
 def page_key(*, path, language, day):
