@@ -25,6 +25,7 @@ messages: install
 
 run: compilemessages
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 

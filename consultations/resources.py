@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from consultations import services
 from consultations.models import (
     ATTENDANCE_FIELDS,
     Evaluation,
@@ -749,7 +750,7 @@ class SpreadsheetResource(resources.ModelResource):
         """Save; a row the database refuses by one of the model's constraints becomes that
         constraint's message on its column. The row's savepoint (import_data) undoes it."""
         try:
-            instance.save(force_insert=is_create)
+            self.save_record(instance)
         except IntegrityError as error:
             text = str(error)
             for constraint in self._meta.model._meta.constraints:
@@ -759,6 +760,10 @@ class SpreadsheetResource(resources.ModelResource):
                     message = str(constraint.violation_error_message)
                     raise ValidationError({key: [message]}) from error
             raise
+
+    def save_record(self, instance):
+        """Save one imported record, through its service where it has one."""
+        instance.save()
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -1057,6 +1062,9 @@ class MeetingResource(SpreadsheetResource):
             # A historical meeting was recorded when it was held, not today.
             meeting.created_at = min(meeting.starts_at, timezone.now())
 
+    def save_record(self, meeting):
+        services.save_meeting(meeting=meeting, actor=self.user)
+
     def after_save_instance(self, meeting, row, **kwargs):
         if meeting._imported_new:
             # A second row with the same key updates this meeting rather than repeat it.
@@ -1194,6 +1202,9 @@ class ProposalResource(SpreadsheetResource):
         super().before_save_instance(proposal, row, **kwargs)
         if proposal._imported_new:
             proposal.created_at = min(proposal.meeting.starts_at, timezone.now())
+
+    def save_record(self, proposal):
+        services.save_proposal(proposal=proposal, actor=self.user)
 
     def after_save_instance(self, proposal, row, **kwargs):
         if not proposal._imported_new:

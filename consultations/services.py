@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import cache as figures
 from organizations.models import Area, Organization, Person
+from organizations.scoping import county_code
 
-from . import public_board
 from .models import (
     Meeting,
     Outcome,
@@ -46,10 +47,24 @@ def allowed_transitions(proposal: Proposal) -> frozenset[str]:
     return ALLOWED_TRANSITIONS[proposal.status]
 
 
+def area_of(record):
+    """The area (or county code) a record of the five stages lies in, as ``figures.changed``
+    takes it; None when it lies nowhere yet (then every figure is renewed)."""
+    if getattr(record, "county_code", ""):
+        return record.county_code
+    for hop in ("area", "project", "stewardship", "meeting"):
+        if getattr(record, f"{hop}_id", None) is not None:
+            related = getattr(record, hop)
+            return related if hop == "area" else area_of(related)
+    return None
+
+
 def _save(record, actor, **kwargs):
-    """Save and let the audit history name the user who acted (also outside a request)."""
+    """Save, let the audit history name the user who acted (also outside a request), and
+    renew the figures that read the record."""
     record._history_user = actor
     record.save(**kwargs)
+    figures.changed(area_of(record))
 
 
 def _lock(model, pk):
@@ -75,6 +90,30 @@ def _move(proposal: Proposal, to_status: str, *, actor, note: str = "") -> None:
 
 
 @transaction.atomic
+def save_meeting(*, meeting: Meeting, actor) -> Meeting:
+    """Save a meeting with its county's code; a meeting moved to another county takes its
+    proposals along (their county codes are copies of its own)."""
+    before = meeting.county_code
+    meeting.county_code = county_code(meeting.area.code)
+    _save(meeting, actor)
+    if before and before != meeting.county_code:
+        meeting.proposals.update(county_code=meeting.county_code)
+        figures.changed(before)
+    return meeting
+
+
+@transaction.atomic
+def save_proposal(*, proposal: Proposal, actor) -> Proposal:
+    """Save an edited proposal; moved to a meeting in another county, it follows it."""
+    before = proposal.county_code
+    proposal.county_code = proposal.meeting.county_code
+    _save(proposal, actor)
+    if before and before != proposal.county_code:
+        figures.changed(before)
+    return proposal
+
+
+@transaction.atomic
 def raise_proposal(
     *,
     meeting: Meeting,
@@ -87,6 +126,7 @@ def raise_proposal(
     """Record an issue raised at a meeting; its history starts with this step."""
     proposal = Proposal(
         meeting=meeting,
+        county_code=meeting.county_code,
         title=title,
         category=category,
         description=description,
@@ -313,8 +353,7 @@ def start_project(
     for proposal in locked:
         proposal.project = project
         _save(proposal, actor, update_fields=["project", "updated_at"])
-    if project.is_public:
-        public_board.invalidate()
+    figures.changed(*(proposal.county_code for proposal in locked))
     return project
 
 
@@ -355,7 +394,6 @@ def record_progress(
     if project.actual_start is None:
         project.actual_start = reported_on
     _save(project, actor, update_fields=["progress", "status", "actual_start", "updated_at"])
-    public_board.invalidate()
     return update
 
 
@@ -379,7 +417,6 @@ def complete_project(*, project: Project, actor, actual_end: date) -> Project:
     project.actual_end = actual_end
     project.status = ProjectStatus.COMPLETED
     _save(project, actor, update_fields=["actual_start", "actual_end", "status", "updated_at"])
-    public_board.invalidate()
     return project
 
 
@@ -390,7 +427,6 @@ def publish_outcome(*, outcome: Outcome, actor, disclosed_on: date | None = None
     outcome.disclosed_on = disclosed_on or outcome.disclosed_on or timezone.localdate()
     outcome.is_published = True
     _save(outcome, actor, update_fields=["disclosed_on", "is_published", "updated_at"])
-    public_board.invalidate()
     return outcome
 
 
@@ -399,5 +435,4 @@ def unpublish_outcome(*, outcome: Outcome, actor) -> Outcome:
     outcome = _lock(Outcome, outcome.pk)
     outcome.is_published = False
     _save(outcome, actor, update_fields=["is_published", "updated_at"])
-    public_board.invalidate()
     return outcome

@@ -81,6 +81,11 @@ class AreaAdmin(ModelAdmin):
     fields = ("code", "name", "level", "parent", "full_name")
     readonly_fields = ("full_name",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A division code is the area's identity: everything under it, and the county codes
+        # its meetings and proposals carry, are derived from it. Fixed once recorded.
+        return self.readonly_fields if obj is None else ("code", *self.readonly_fields)
+
     @admin.display(description=_("full name"))
     def full_name(self, obj):
         return obj.full_name

@@ -27,6 +27,19 @@ def sees_everything(user) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
+def user_scope(user):
+    """What a user sees, as part of a cache scope: everything, an area's subtree, or nothing."""
+    if sees_everything(user):
+        return "all"
+    area_id = getattr(user, "area_id", None) if user.is_authenticated else None
+    return f"area-{area_id}" if area_id is not None else "none"
+
+
+def user_bound(user):
+    """The area that bounds what a user sees; None for everything (or nothing)."""
+    return None if sees_everything(user) or not user.is_authenticated else user_area(user)
+
+
 class ScopedQuerySet(models.QuerySet):
     """A QuerySet whose rows hang off an area, reached through ``area_code_lookup``."""
 

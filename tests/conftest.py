@@ -22,17 +22,17 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    # The local-memory cache outlives a test's rolled-back database: a public page stored by
-    # one test must not answer the next. So do the versions a request has read from it
-    # (consultations.aggregates), left behind by a streamed response nobody closed.
-    from consultations import aggregates
-
+def _empty_cache(settings):
+    # Local memory rather than the database's cache table of the default settings, so that
+    # the queries a test counts are the page's own (tests/test_figures.py covers the table).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    # The local-memory cache outlives a test's rolled-back database: figures kept by one
+    # test must not answer the next.
     cache.clear()
-    aggregates._request_finished()
     yield
     cache.clear()
-    aggregates._request_finished()
 
 
 @pytest.fixture(autouse=True)

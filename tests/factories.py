@@ -142,6 +142,8 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     attendance_total = 30
     attendance_party_member = 5
     attendance_villager = 20
+    # Set by services.save_meeting on every path of the product; factories save directly.
+    county_code = factory.LazyAttribute(lambda meeting: meeting.area.code[:6])
 
 
 class ProposalFactory(factory.django.DjangoModelFactory):
@@ -152,6 +154,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     category = ProposalCategory.ROADS
     title = factory.Sequence(lambda n: f"硬化通湾公路{n}")
     description = "雨天道路泥泞，出行不便。"
+    county_code = factory.LazyAttribute(lambda proposal: proposal.meeting.county_code)
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

@@ -7,10 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consultations.aggregates import PageMarks
-from consultations.models import Meeting, Proposal
+from consultations.models import Meeting
 from wuhgong import pagination
-from wuhgong.pagination import ListPaginator, keyset_order
+from wuhgong.pagination import ListPaginator
 
 from .factories import MeetingFactory
 
@@ -124,38 +123,12 @@ def _counts(client, params):
 
 
 @pytest.mark.django_db
-def test_paging_through_a_list_counts_it_once_until_the_data_change(
-    client, county_staff, meetings, village
-):
-    client.force_login(county_staff)
-    first, counted = _counts(client, {"format": "courtyard"})
-    assert len(counted) == 1
-    # The next pages and another order: the same rows, the count kept.
-    for params in ({"format": "courtyard", "page": 2}, {"format": "courtyard", "sort": "title"}):
-        response, counted = _counts(client, params)
-        assert counted == []
-        assert (
-            response.context["page_obj"].paginator.count
-            == first.context["page_obj"].paginator.count
-        )
-    # Another filter is another count; a new meeting is counted at once.
-    assert len(_counts(client, {"format": "evening_talk"})[1]) == 1
-    MeetingFactory(area=village, format="courtyard")
-    response, counted = _counts(client, {"format": "courtyard"})
-    assert len(counted) == 1
-    assert (
-        response.context["page_obj"].paginator.count
-        == first.context["page_obj"].paginator.count + 1
-    )
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize("url,factory", [("/meetings/", MeetingFactory), ("/projects/", None)])
-def test_a_kept_count_is_that_of_the_rows_the_list_shows(
+def test_the_count_is_that_of_the_rows_the_list_shows(
     client, county_staff, village, other_village, url, factory
 ):
     # An invalid order (an old bookmark) makes these forms drop every filter: that list's
-    # count must not be kept for the filtered one, nor the other way round.
+    # count must be that of the unfiltered rows shown.
     from tests.factories import ProjectFactory
 
     make = factory or ProjectFactory
@@ -181,70 +154,11 @@ def test_digits_that_are_not_ascii_are_ignored_not_a_500(client, county_staff, u
     assert client.get(url, {"area": junk}).status_code == 200
 
 
-# --- deep pages from kept marks (a keyset) --------------------------------------------------
-
-
-def test_a_keyset_follows_plain_columns_without_nulls_ending_in_a_unique_one():
-    newest_first = (("starts_at", True), ("id", True))
-    assert keyset_order(Meeting.objects.order_by("-starts_at", "-id")) == newest_first
-    assert keyset_order(Meeting.objects.all()) == newest_first  # the model's ordering
-    assert keyset_order(Meeting.objects.order_by("title", "pk")) == (
-        ("title", False),
-        ("id", False),
-    )
-    assert keyset_order(Meeting.objects.order_by("-starts_at")) is None  # ties left unbroken
-    assert keyset_order(Meeting.objects.order_by("area__name", "id")) is None  # a joined column
-    assert keyset_order(Proposal.objects.order_by("-decided_on", "-id")) is None  # NULLs
+# --- deep pages ---------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("order", [("-starts_at", "-id"), ("title", "-id"), ("-title", "id")])
-def test_pages_read_from_their_marks_hold_the_rows_of_their_offsets(village, monkeypatch, order):
-    # Titles and start times repeat, so pages begin inside runs of equal first columns.
-    start = timezone.make_aware(dt.datetime(2024, 5, 1, 9))
-    for i in range(23):
-        MeetingFactory(
-            area=village, title=f"屋场会{i % 4}", starts_at=start + dt.timedelta(days=i % 5)
-        )
-    monkeypatch.setattr(ListPaginator, "mark_from", 0)
-    expected = list(Meeting.objects.order_by(*order).values_list("pk", flat=True))
-    marks = PageMarks("meetings", "test", None)
-    # Page 4 first (by offset; it keeps where pages 4 and 5 begin), then on from the marks.
-    for number in (4, 5, 4, 1, 2, 3):
-        paginator = ListPaginator(Meeting.objects.order_by(*order), 5, keep_marks=marks)
-        assert paginator.count == 23  # counted before: the page's own queries follow
-        with CaptureQueriesContext(connection) as queries:
-            rows = [m.pk for m in paginator.page(number).object_list]
-        assert rows == expected[(number - 1) * 5 : number * 5], number
-        # The page's keys, then its rows.
-        assert len(queries) == 2
-    # Page 5 was read from where page 4 left it: no offset.
-    assert 5 in marks.get(keyset_order(Meeting.objects.order_by(*order)), [5])
-
-
-@pytest.mark.django_db
-def test_a_kept_mark_is_read_instead_of_an_offset(village, monkeypatch):
-    MeetingFactory.create_batch(12, area=village)
-    monkeypatch.setattr(ListPaginator, "mark_from", 0)
-    marks = PageMarks("meetings", "test", None)
-    sql = []
-    for _visit in range(2):
-        paginator = ListPaginator(_ordered(), 5, keep_marks=marks)
-        assert paginator.count == 12
-        with CaptureQueriesContext(connection) as queries:
-            list(paginator.page(3).object_list)
-        sql.append(queries[0]["sql"].upper())
-    assert " OFFSET " in sql[0]
-    assert " OFFSET " not in sql[1]
-
-
-@pytest.mark.django_db
-def test_a_deep_page_follows_the_data_when_they_change(
-    client, county_staff, village, monkeypatch, settings
-):
-    monkeypatch.setattr(ListPaginator, "mark_from", 0)
-    # The second visit must go through the view (and its marks), not the kept page.
-    settings.KEEP_PAGES = False
+def test_a_deep_page_follows_the_data_when_they_change(client, county_staff, village):
     MeetingFactory.create_batch(30, area=village)
     client.force_login(county_staff)
 
@@ -257,7 +171,7 @@ def test_a_deep_page_follows_the_data_when_they_change(
         ]
 
     assert second_page() == second_page() == expected()
-    # A meeting newer than all: every page begins one row later, kept marks or not.
+    # A meeting newer than all: every page begins one row later.
     MeetingFactory(area=village, starts_at=timezone.now() + dt.timedelta(days=400))
     assert second_page() == expected()
     assert len(expected()) == 6

@@ -380,7 +380,8 @@ def test_check_deploy_warns_about_a_cache_local_to_each_process():
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.SESSION_ENGINE); "
         "from django.core.management import execute_from_command_line; "
-        "execute_from_command_line(['manage.py', 'check', '--deploy'])"
+        "execute_from_command_line(['manage.py', 'check', '--deploy'])",
+        CACHE_URL="locmemcache://",
     )
     output = result.stdout + result.stderr
     assert "wuhgong.W001" in output

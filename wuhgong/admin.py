@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consultations import public_board
+from core import cache as figures
 from wuhgong.pagination import TEXT_COUNT_CAP, ListPaginator
 
 admin.site.site_header = _("Wuhgong: village consultation records")
@@ -169,23 +169,23 @@ class ModelAdmin(WuhgongAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         stamp_recorder(obj, request.user)
         super().save_model(request, obj, form, change)
-        # Admin writes are rare; any of them may change what the public board shows.
-        public_board.invalidate()
+        # Admin writes are rare, and a record may move between counties: every figure.
+        figures.changed()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        public_board.invalidate()
+        figures.changed()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        public_board.invalidate()
+        figures.changed()
 
     def save_formset(self, request, form, formset, change):
         for row in formset.extra_forms:
             if row.has_changed():
                 stamp_recorder(row.instance, request.user)
         super().save_formset(request, form, formset, change)
-        public_board.invalidate()
+        figures.changed()
 
 
 class TabularInline(WuhgongAdminMixin, admin.TabularInline):

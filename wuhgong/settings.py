@@ -85,9 +85,6 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wuhgong.context_processors.navigation",
             ],
-            # A faster |date and {% url %}, with Django's output (wuhgong/dates.py,
-            # wuhgong/links.py).
-            "builtins": ["wuhgong.dates", "wuhgong.links"],
         },
     },
 ]
@@ -167,26 +164,19 @@ try:
 except InvalidOperation as exc:
     raise ImproperlyConfigured("LABOUR_DAY_YUAN must be a number of yuan, e.g. 150.") from exc
 
-# --- Cache and the public board --------------------------------------------------------
-# The public board (村务公开) keeps rendered pages in the cache and drops them when staff
-# publish or unpublish (consultations/public_board.py). The default, local memory, belongs
-# to one process: with several app server processes use a shared cache, or a page another
-# process stored stays stale until it expires. Redis, e.g. CACHE_URL=redis://127.0.0.1:6379/1
-# (docs/deploy.md).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://wuhgong")}
+# --- Cache ------------------------------------------------------------------------------
+# Figures that scan many rows (core/cache.py) live in the cache, and with Redis sessions. It
+# must be one that every process of the site shares (app servers, workers), so that a change
+# made in one is seen by all: the database's own cache table by default (`manage.py
+# createcachetable`), Redis in production, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://wuhgong_cache")}
 CACHES["default"].setdefault("KEY_PREFIX", "wuhgong")
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same backend, keeping its Redis client between operations (wuhgong/cache.py).
-    CACHES["default"]["BACKEND"] = "wuhgong.cache.RedisCache"
-# How long the server keeps a rendered public page. Changes made through the staff pages
-# show at once; changes made in the Django admin show after this long at most.
-PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=600)
-# Counts and report tables (consultations/aggregates.py) are kept until the data changes;
-# this bounds their age for changes made outside the site (bulk loads, raw SQL).
+# Part of every kept figure's key: a deploy sets a new one (the commit, say), so figures
+# stored by the code before it are not read by the new code.
+RELEASE = env.str("RELEASE", default="dev")
+# Figures that scan many rows (core/cache.py) are kept until the data change; this bounds
+# their age for changes made outside the site (bulk loads, raw SQL).
 AGGREGATE_CACHE_SECONDS = env.int("AGGREGATE_CACHE_SECONDS", default=900)
-# Staff list and record pages kept rendered until their data change
-# (consultations/kept_pages.py); 0 renders every visit afresh.
-KEEP_PAGES = env.bool("KEEP_PAGES", default=True)
 # How long browsers and proxies may reuse a public page before asking again.
 PUBLIC_BOARD_MAX_AGE = env.int("PUBLIC_BOARD_MAX_AGE", default=300)
 
@@ -217,14 +207,14 @@ AXES_CLIENT_IP_CALLABLE = "wuhgong.security.client_ip_address"
 # overwrites: a client could otherwise choose its own address and dodge the lockout.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
-# With a shared cache (Redis in production, docs/deploy.md) sessions are read from it and
-# kept in the database too, so an emptied cache signs nobody out: one query per request
-# fewer. A process-local cache cannot hold them: signing out in one process would leave the
-# session alive in the others.
+# With Redis (production, docs/deploy.md) sessions are read from it and kept in the
+# database too, so an emptied cache signs nobody out. Any other cache is either the database
+# itself or local to one process, where signing out in one process would leave the session
+# alive in the others: sessions stay in the database.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.db"
-    if "locmem" in CACHES["default"]["BACKEND"]
-    else "django.contrib.sessions.backends.cached_db"
+    "django.contrib.sessions.backends.cached_db"
+    if "redis" in CACHES["default"]["BACKEND"]
+    else "django.contrib.sessions.backends.db"
 )
 # A working day, and over when the browser closes: village computers are shared.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)

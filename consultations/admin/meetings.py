@@ -19,6 +19,7 @@ from wuhgong.admin import (
     PreloadedRelationsForm,
     ReadOnlyTabularInline,
     TabularInline,
+    stamp_recorder,
 )
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, UPLOAD_CHECKS, run_service_on_each
@@ -84,6 +85,11 @@ class MeetingAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         RECORD_FIELDSET,
     )
     inlines = [AttachmentInline, MeetingProposalInline]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, which keeps the county's code of the meeting and its proposals.
+        stamp_recorder(obj, request.user)
+        services.save_meeting(meeting=obj, actor=request.user)
 
 
 @admin.register(Attachment)
@@ -196,7 +202,8 @@ class ProposalAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            # Through the service, which keeps its county's code (it may have moved).
+            services.save_proposal(proposal=obj, actor=request.user)
             return
         # Raising goes through the service so that the history starts with this step.
         raised = services.raise_proposal(

@@ -131,7 +131,7 @@ class ChainBuilder:
             moderator = vc.anyone(rng, "non_party_intellectual", "new_social_class")
         else:
             moderator = (vc.people.get("party_member") or [None])[0]
-        meeting = Meeting.objects.create(
+        meeting = Meeting(
             format=plan.format,
             title=plan.title,
             area=hamlet or vc.area,
@@ -144,6 +144,7 @@ class ChainBuilder:
             created_by=actor,
             **plan.attendance,
         )
+        services.save_meeting(meeting=meeting, actor=actor)
         orgs = [vc.committee, vc.party_branch] + (vc.branches if joint else [])
         if hamlet:
             orgs += [vc.council] + [b for b in vc.bases if b.area_id == hamlet.pk]

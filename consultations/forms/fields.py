@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consultations import uploads
-from consultations.aggregates import cached, user_scope
 from organizations.models import (
     CODE_LENGTH,
     LEVEL_OF_CODE_LENGTH,
@@ -126,8 +125,7 @@ class ValueChoices(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        kept = getattr(self.field, "kept_rows", None)
-        for value, *columns in kept() if kept is not None else self.rows():
+        for value, *columns in self.rows():
             yield (value, self.field.label_from_values(*columns))
 
     def rows(self):
@@ -362,15 +360,7 @@ def scope_area_filter(form, user, name="area", *, deepest=AreaLevel.HAMLET):
                 shown |= _opened(chosen.code[:length], deepest)
         # The chosen area stays a choice even below ``deepest`` (a hamlet's page links here).
         shown |= Q(pk=chosen.pk)
-    field = form.fields[name]
-    field.queryset = visible.filter(shown).order_by("code")
-    # The options change only when areas do, and every list page shows them: kept with the
-    # figures (consultations.aggregates), one query fewer a page. Validation still asks the
-    # database, through the queryset.
-    scope = (user_scope(user), chosen.pk if chosen else None, deepest, field.to_field_name)
-    field.kept_rows = lambda: (
-        cached("area-filter", scope, field.iterator(field).rows, area=root).value
-    )
+    form.fields[name].queryset = visible.filter(shown).order_by("code")
 
 
 def _upload_error(message, code, **params):

@@ -23,38 +23,17 @@ class InCounty(models.Model):
     one index range in date order (``ScopedQuerySet.county_code_lookup``): county staff's
     lists and counts, the most common reads at province scale, need no join to the areas.
 
-    ``save()`` keeps it: read from ``county_source`` (the area, or the meeting a proposal
-    was raised at) when that is new, changed or already at hand; rows written in bulk set
-    it themselves, and a check constraint refuses a row without it.
+    The services that save a meeting or a proposal set it (``services.save_meeting``,
+    ``raise_proposal``, ``save_proposal``); rows written in bulk set it themselves, and a
+    check constraint refuses a row without it.
     """
 
     county_code = models.CharField(
         _("county code"), max_length=COUNTY_CODE_LENGTH, default="", editable=False
     )
-    # The foreign key the county is read from.
-    county_source = None
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        field = self._meta.get_field(self.county_source)
-        before = self.__dict__.get("county_code")
-        source_id = getattr(self, field.attname)
-        if (
-            not before
-            or field.is_cached(self)
-            or source_id != getattr(self, "_county_source_id", None)
-        ):
-            self.county_code = self.county_of_source()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "county_code"}
-        adding = self._state.adding
-        super().save(*args, **kwargs)
-        self._county_source_id = source_id
-        if not adding and before != self.county_code:
-            self.county_changed()
 
     @classmethod
     def county_code_is_set(cls, name):
@@ -62,20 +41,6 @@ class InCounty(models.Model):
         return models.CheckConstraint(
             name=name, condition=Exact(Length("county_code"), COUNTY_CODE_LENGTH)
         )
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        attname = cls._meta.get_field(cls.county_source).attname
-        instance._county_source_id = instance.__dict__.get(attname)
-        return instance
-
-    def county_of_source(self):
-        """The county's code read from ``county_source`` (a query when it is not loaded)."""
-        raise NotImplementedError
-
-    def county_changed(self):
-        """The record moved to another county: what copies its county follows."""
 
 
 class Timestamped(Versioned):

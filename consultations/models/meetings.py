@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Area, ChoiceLabels, Organization, Person, PersonCategory
-from organizations.scoping import ScopedQuerySet, county_code
+from organizations.scoping import ScopedQuerySet
 
 from .base import InAreaQuerySet, InCounty, Timestamped, attachment_upload_path
 
@@ -99,8 +99,6 @@ class Meeting(InCounty, Timestamped):
         help_text=_("Show the title, date and agenda on the village's public board."),
     )
 
-    county_source = "area"
-
     objects = MeetingQuerySet.as_manager()
 
     history = HistoricalRecords(excluded_fields=["updated_at", "county_code"])
@@ -139,12 +137,6 @@ class Meeting(InCounty, Timestamped):
 
     def __str__(self):
         return self.title
-
-    def county_of_source(self):
-        return county_code(self.area.code)
-
-    def county_changed(self):
-        self.proposals.exclude(county_code=self.county_code).update(county_code=self.county_code)
 
     @property
     def attendance_by_category(self):
@@ -229,9 +221,6 @@ class ProposalStatus(models.TextChoices):
 class ProposalQuerySet(ScopedQuerySet):
     area_code_lookup = "meeting__area__code"
     county_code_lookup = "county_code"
-    # A project's page lists its proposals, whichever county they come from
-    # (consultations.aggregates renews that county's figures and kept pages too).
-    shown_in_lookups = ("project__area__code",)
 
     def with_status(self, *statuses):
         return self.filter(status__in=statuses)
@@ -309,8 +298,6 @@ class Proposal(InCounty, Timestamped):
         blank=True,
         related_name="proposals",
     )
-
-    county_source = "meeting"
 
     objects = ProposalQuerySet.as_manager()
 
@@ -399,9 +386,6 @@ class Proposal(InCounty, Timestamped):
     def __str__(self):
         return self.title
 
-    def county_of_source(self):
-        return self.meeting.county_code
-
 
 class ProposalStatusChangeQuerySet(ScopedQuerySet):
     area_code_lookup = "proposal__meeting__area__code"
@@ -441,28 +425,3 @@ class ProposalStatusChange(ChoiceLabels, models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
-
-
-def _area_code_before(sender, instance, **kwargs):
-    if not instance._state.adding and instance.pk is not None:
-        instance._code_before = (
-            Area.objects.filter(pk=instance.pk).values_list("code", flat=True).first()
-        )
-
-
-def _area_recoded(sender, instance, **kwargs):
-    """An area given a code in another county (a redistricting) takes its meetings and
-    their proposals along: their county codes are copies of its own."""
-    before = getattr(instance, "_code_before", None)
-    county = county_code(instance.code)
-    if before is not None and county_code(before) != county:
-        Meeting.objects.filter(area=instance).update(county_code=county)
-        Proposal.objects.filter(meeting__area=instance).update(county_code=county)
-
-
-def follow_area_codes():
-    """Keep the meetings' and proposals' county codes when an area's code changes."""
-    from django.db.models.signals import post_save, pre_save
-
-    pre_save.connect(_area_code_before, sender=Area, dispatch_uid="county-codes-before")
-    post_save.connect(_area_recoded, sender=Area, dispatch_uid="county-codes-after")

@@ -2,7 +2,7 @@
 charts (charts.py) and the workbook for upward reporting (workbook.py).
 
 ``compute_figures`` reads the database and returns plain values (numbers, dates, strings);
-``cached_report`` keeps them in the cache (consultations/aggregates.py) until any record they
+``cached_report`` keeps them in the cache (core.cache) until any record they
 read is saved or deleted, and says when they were computed; ``build_report`` computes them
 afresh. Both return a ``Report`` whose rows carry the labels of the language in use.
 """
@@ -13,9 +13,9 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
-from consultations import aggregates
 from consultations.models import FundingSource as S
 from consultations.models import MeetingFormat, ProjectStatus, ProposalStatus
+from core import cache as figures
 from organizations.models import PersonCategory
 
 from .periods import Period, PeriodKind
@@ -137,7 +137,7 @@ def cached_report(scope: Scope, *, rank_by: str = "meetings_per_village") -> Rep
     """The report for ``scope`` from the cache while no record it reads has changed since it
     was computed (``computed_at`` says when); the ranking's order needs no new figures."""
     name = f"report-v{FIGURES_VERSION}"
-    stored = aggregates.cached(name, scope.key, lambda: compute_figures(scope), area=scope.area)
+    stored = figures.cached(name, scope.key, lambda: compute_figures(scope), area=scope.area)
     return _report(scope, stored.value, rank_by, computed_at=stored.computed_at)
 
 

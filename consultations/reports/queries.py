@@ -65,7 +65,6 @@ from django.db.models import (
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from consultations import aggregates
 from consultations.models import (
     ATTENDANCE_FIELDS,
     Evaluation,
@@ -81,7 +80,7 @@ from consultations.models import (
     Stewardship,
 )
 from organizations.models import CODE_LENGTH, Area, AreaLevel
-from organizations.scoping import sees_everything, user_area
+from organizations.scoping import sees_everything, user_area, user_scope
 
 from .periods import Period
 from .sql import (
@@ -163,7 +162,7 @@ class Scope:
         """What the figures depend on, as a cache key: the area, the days of the period, the
         labour-day rate, the day stock figures are counted on, and what the user may see (the
         view answers 404 outside it, so this only keeps users of different areas apart)."""
-        sees = aggregates.user_scope(self.user)
+        sees = user_scope(self.user)
         yuan = format(self.labour_day_yuan.normalize(), "f")
         as_of = self.period.as_of(self.today)
         return (

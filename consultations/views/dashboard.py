@@ -5,9 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultations import aggregates
 from consultations.models import Evaluation, Meeting, Outcome, Project, ProjectStatus, Proposal
 from consultations.models.stewardship import Stewardship
+from core import cache as figures
+from organizations.scoping import user_bound, user_scope
 
 ATTENTION_ROWS = 8
 
@@ -49,7 +50,7 @@ ATTENTION = [
 
 def _figures(user, today):
     """Every number and attention row of the page: 19 queries over the user's whole area,
-    which at province scale take seconds, so the result is kept (consultations/aggregates)."""
+    which at province scale take seconds, so the result is kept (core.cache)."""
     proposals = Proposal.objects.visible_to(user)
     projects = Project.objects.visible_to(user)
     proposal_rows = proposals.select_related("meeting__area")
@@ -86,11 +87,11 @@ def dashboard(request):
     if not user.is_authenticated:
         return redirect("public_index")
     today = timezone.localdate()
-    scope = f"{aggregates.user_scope(user)}:{today}"
-    figures = aggregates.cached(
-        "dashboard", scope, lambda: _figures(user, today), area=aggregates.user_bound(user)
+    scope = f"{user_scope(user)}:{today}"
+    counted = figures.cached(
+        "dashboard", scope, lambda: _figures(user, today), area=user_bound(user)
     )
-    n = figures.value
+    n = counted.value
     stages = [
         {
             "name": _("Decide together"),
@@ -124,6 +125,6 @@ def dashboard(request):
             "stages": stages,
             "attention": attention,
             "today": today,
-            "computed_at": figures.computed_at,
+            "computed_at": counted.computed_at,
         },
     )

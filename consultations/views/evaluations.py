@@ -6,10 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations import public_board
 from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.evaluations import EvaluationForm
 from consultations.models import Evaluation
+from consultations.services import area_of
+from core import cache as figures
 from organizations.scoping import get_object_for_user_or_404
 
 from .projects import project_for
@@ -25,7 +26,7 @@ def _save_evaluation(request, evaluation):
         return _evaluation_page(request, form, evaluation)
     is_new = evaluation.pk is None
     result, saved = save_if_current(
-        form, user=request.user, after_save=lambda _record: public_board.invalidate()
+        form, user=request.user, after_save=lambda record: figures.changed(area_of(record))
     )
     if result == CONFLICT:
         return _evaluation_page(request, form, evaluation, status=409)

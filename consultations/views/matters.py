@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from consultations import chain
 from consultations.history import recent_changes
-from consultations.kept_pages import kept_page
 from consultations.models import (
     Evaluation,
     FundingSource,
@@ -126,7 +125,6 @@ def _next_steps(proposal):
     return steps
 
 
-@kept_page("matter")
 def matter_detail(request, pk):
     proposal = _proposal_for(request, pk)
     project = _project_for(request, proposal)

@@ -14,11 +14,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from consultations import aggregates, ical, public_board
+from consultations import ical, services
 from consultations.forms.fields import working_area
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
 from consultations.history import recent_changes
-from consultations.kept_pages import kept_page
 from consultations.models import Attachment, Meeting
 from consultations.uploads import file_response
 from consultations.views.history import history_page
@@ -35,7 +34,6 @@ LIST_FIELDS = ("starts_at", "title", "format", "area", "attendance_total")
 FEED_SALT = "wuhgong.meeting-feed"
 
 
-@kept_page("meetings")
 def meeting_list(request):
     filters = MeetingFilterForm(request.GET or None, user=request.user)
     # Only what the table shows: not each meeting's agenda and minutes, kilobytes of text.
@@ -48,7 +46,6 @@ def meeting_list(request):
         meetings,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        **aggregates.list_keepers(request, "meetings", filters),
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -65,7 +62,6 @@ def _meeting_for(request, pk):
     )
 
 
-@kept_page("meeting")
 def meeting_detail(request, pk):
     meeting = _meeting_for(request, pk)
     return render(
@@ -129,7 +125,7 @@ def _save_meeting(request, meeting, area, initial=None):
             saved = form.save(commit=False)
             if is_new:
                 saved.created_by = request.user
-            saved.save()
+            services.save_meeting(meeting=saved, actor=request.user)
             form.save_m2m()
             attachments.instance = saved
             for attachment in attachments.save(commit=False):
@@ -137,7 +133,6 @@ def _save_meeting(request, meeting, area, initial=None):
                 attachment.save()
             for attachment in attachments.deleted_objects:
                 attachment.delete()
-            public_board.invalidate()
     if valid:
         messages.success(
             request, _("The meeting was recorded.") if is_new else _("The meeting was updated.")

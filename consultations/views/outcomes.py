@@ -8,10 +8,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultations import public_board, services
+from consultations import services
 from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.outcomes import OutcomeForm
 from consultations.models import Outcome, Project
+from consultations.services import area_of
+from core import cache as figures
 from organizations.scoping import get_object_for_user_or_404
 
 from .projects import project_for
@@ -31,7 +33,7 @@ def outcome_edit(request, pk):
     is_new = outcome.pk is None
     try:
         result, _saved = save_if_current(
-            form, user=request.user, after_save=lambda _record: public_board.invalidate()
+            form, user=request.user, after_save=lambda record: figures.changed(area_of(record))
         )
     except IntegrityError:
         if is_new and Outcome.objects.filter(project=project).exists():

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations import aggregates, public_board, services
+from consultations import services
 from consultations.forms.fields import as_id, working_area
 from consultations.forms.projects import (
     CompleteForm,
@@ -25,7 +25,6 @@ from consultations.forms.projects import (
     ProjectStartForm,
 )
 from consultations.history import recent_changes
-from consultations.kept_pages import kept_page
 from consultations.models import (
     Evaluation,
     FundingLine,
@@ -40,6 +39,7 @@ from consultations.models import (
 from consultations.uploads import file_response
 from consultations.views.history import history_page
 from consultations.views.matters import funding_summary
+from core import cache as figures
 from organizations.scoping import get_object_for_user_or_404, sees_everything
 from organizations.views.common import area_links, county_choice
 from wuhgong.pagination import ListPaginator, count_cap_for
@@ -57,7 +57,6 @@ def project_for(request, pk, queryset=None):
     return get_object_for_user_or_404(queryset, request.user, pk=pk)
 
 
-@kept_page("projects")
 def project_list(request):
     today = timezone.localdate()
     filters = ProjectFilterForm(request.GET or None, user=request.user)
@@ -71,7 +70,6 @@ def project_list(request):
         projects,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        **aggregates.list_keepers(request, "projects", filters),
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -95,7 +93,6 @@ def _funding(project):
     return funding_summary(lines)
 
 
-@kept_page("project")
 def project_detail(request, pk):
     project = project_for(
         request, pk, Project.objects.select_related("area", "lead_organization", "outcome")
@@ -182,8 +179,8 @@ def _save_project(request, project, form, funding):
                 project = form.save()
             funding.instance = project
             funding.save()
-            # Public or not, before or after: the board may have shown the project.
-            public_board.invalidate()
+            # The project may have moved: both areas' figures change.
+            figures.changed(original.area if original.area_id else None, project.area)
     except services.LifecycleError as exc:
         funding.instance = original
         form.add_error(None, exc)

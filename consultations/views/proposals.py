@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from consultations import aggregates, services
+from consultations import services
 from consultations.forms import proposals as forms
 from consultations.forms.fields import working_area
-from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal, ProposalStatus
-from organizations.scoping import get_object_for_user_or_404
+from core import cache as figures
+from organizations.scoping import get_object_for_user_or_404, user_bound, user_scope
 from wuhgong.pagination import ListPaginator, count_cap_for
 
 S = ProposalStatus
@@ -271,7 +271,6 @@ def proposal_step(request, pk, step_name):
 # --- the pages --------------------------------------------------------------------------------
 
 
-@kept_page("proposals")
 def proposal_list(request):
     filters = forms.ProposalListFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(
@@ -281,7 +280,6 @@ def proposal_list(request):
         proposals,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        **aggregates.list_keepers(request, "proposals", filters),
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -295,43 +293,35 @@ def proposal_list(request):
     )
 
 
-def _board(proposals):
-    """Each column's count and its newest ``BOARD_ITEMS``, in one query per column that an
-    index on (status, created_at, id) answers without reading the other statuses."""
-    counts = dict(
+def _status_counts(proposals):
+    return dict(
         proposals.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    items = {
-        status: list(
-            _with_related(proposals.filter(status=status)).order_by("-created_at", "-id")[
-                :BOARD_ITEMS
-            ]
-        )
-        for status in BOARD_COLUMNS
-    }
-    return counts, items
 
 
 def proposal_board(request):
     """Proposals by status, one column each: how many, and the most recent few.
 
     The same queries whatever the number of rows: the counts by status, and the newest
-    ``BOARD_ITEMS`` of each status. Counting a province's proposals takes seconds, so both are
-    kept per scope and filters until the data change (consultations/aggregates).
+    ``BOARD_ITEMS`` of each status, which an index on (status, created_at, id) answers
+    without reading the other statuses. Counting a province's proposals scans them all, so
+    the counts are kept per scope and filters until the data change (core.cache).
     """
     filters = forms.ProposalFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(Proposal.objects.visible_to(request.user))
-    scope = aggregates.user_scope(request.user)
-    board = aggregates.cached(
+    # Keyed by what the form applied, not by the query string: a refused value is dropped.
+    applied = sorted((k, str(getattr(v, "pk", v))) for k, v in filters.valid_data.items() if v)
+    counted = figures.cached(
         "proposal-board",
-        f"{scope}:{BOARD_ITEMS}:{aggregates.filter_key(filters)!r}",
-        lambda: _board(proposals),
-        area=aggregates.user_bound(request.user),
+        f"{user_scope(request.user)}:{applied!r}",
+        lambda: _status_counts(proposals),
+        area=user_bound(request.user),
     )
-    counts, items = board.value
+    counts = counted.value
     columns = []
     for status in BOARD_COLUMNS:
-        column_items = items[status]
+        newest = proposals.filter(status=status).order_by("-created_at", "-id")
+        column_items = list(_with_related(newest)[:BOARD_ITEMS])
         for proposal in column_items:
             proposal.actions = proposal_actions(proposal)
         columns.append(
@@ -351,7 +341,7 @@ def proposal_board(request):
             "columns": columns,
             "board_items": BOARD_ITEMS,
             "today": timezone.localdate(),
-            "computed_at": board.computed_at,
+            "computed_at": counted.computed_at,
         },
     )
 

@@ -1,10 +1,9 @@
 """村务公开 the public board: what each village decided, built and got, for anyone to read.
 
-No sign-in, no staff navigation, nothing personal. Every page is read-only, rendered from
-``consultations.public_board``'s definition of what staff published, cached on the server
-under the board's version (so publishing or unpublishing shows at once) and sent with
-short public cache headers. No page uses JavaScript; photos come through views that check
-the flags again, never from /media/.
+No sign-in, no staff navigation, nothing personal. Every page is read-only, rendered for
+each request from ``consultations.public_board``'s definition of what staff published, and
+sent with short public cache headers and an ETag. No page uses JavaScript; photos come
+through views that check the flags again, never from /media/.
 """
 
 import hashlib
@@ -13,7 +12,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import (
     Case,
@@ -31,13 +29,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf, Round
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language, get_language
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -53,6 +51,7 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
+from core import cache as figures
 from organizations.models import Area, AreaLevel
 
 # Rows of each kind on a board; the rest are one click away on the section's own page.
@@ -74,7 +73,7 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
-# -- caching and headers ---------------------------------------------------------------------
+# -- headers ---------------------------------------------------------------------
 
 
 def _public_headers(response):
@@ -85,12 +84,10 @@ def _public_headers(response):
 
 
 def public_page(view=None, *, paginated=False):
-    """An anonymous, read-only page, cached on the server under the board's version.
+    """An anonymous, read-only page with public cache headers, rendered for each request.
 
-    The key holds the path, and the page number for a ``paginated`` view, so made-up query
-    strings cannot fill the cache. Only complete pages (200) are stored; 404s are answered
-    afresh. The ETag is the page's own hash, so a browser revalidating gets 304 exactly
-    when nothing changed.
+    The ETag is the page's own hash, so a browser or a front proxy revalidating gets 304
+    exactly when nothing changed. Only complete pages (200) are marked public.
     """
     if view is None:
         return lambda view: public_page(view, paginated=paginated)
@@ -99,22 +96,10 @@ def public_page(view=None, *, paginated=False):
     @require_safe
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        path = request.path
-        if paginated:
-            # Any other value is a 404 from the view, never stored.
-            page = request.GET.get("page", "1")
-            path += f"?page={page}"
-        key = public_board.page_key(path=path, language=get_language(), day=timezone.localdate())
-        stored = cache.get(key)
-        if stored is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-            cache.set(key, (response.content, etag), public_board.page_timeout())
-        else:
-            content, etag = stored
-            response = HttpResponse(content)
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
         response["ETag"] = etag
         return _public_headers(get_conditional_response(request, etag=etag, response=response))
 
@@ -300,62 +285,63 @@ def _source_rows(rows):
     ]
 
 
+def _totals(area):
+    """The board's totals, which read every published row under a county's or town's board:
+    kept until the county's data change (core.cache). Four queries when computed."""
+    on_board = public_board.board_filter(area, "area__code")
+    lines = FundingLine.objects.filter(project__in=public_board.public_projects().filter(on_board))
+    return {
+        "outcome_totals": (
+            public_board.published_outcomes()
+            .filter(public_board.board_filter(area, "project__area__code"))
+            .aggregate(
+                count=Count("pk"),
+                households=Sum("beneficiary_households", default=0),
+                people=Sum("beneficiary_people", default=0),
+            )
+        ),
+        # Funding of the public projects by source, and its totals.
+        "funding_by_source": list(
+            lines.values("source")
+            .annotate(planned=Sum("planned"), received=Sum("received"))
+            .order_by(SOURCE_ORDER)
+        ),
+        "funding": _funding_totals(lines),
+        # Satisfaction over every evaluation of a published matter's project on this board.
+        "satisfaction": Evaluation.objects.filter(
+            project__in=public_board.published_projects().filter(on_board)
+        ).aggregate(
+            evaluations=Count("pk"),
+            ballots=Sum(BALLOTS, default=0),
+            rate=_rate(Sum(SATISFIED), Sum(BALLOTS)),
+        ),
+    }
+
+
 def _board(area, *, rows=BOARD_ROWS):
     """Everything on ``area``'s own board, each list cut at ``rows`` (one more is fetched to
-    know whether there is more). Nine queries, whatever the data size."""
+    know whether there is more). Five queries and the totals, whatever the data size."""
     now = timezone.now()
-    on_board = public_board.board_filter(area, "area__code")
-    public_projects = public_board.public_projects().filter(on_board)
-    # 1: the outcomes, 2: their totals
+    totals = figures.cached("public-board", area.code, lambda: _totals(area), area=area).value
     outcomes = list(_outcomes(area)[: rows + 1])
-    outcome_totals = (
-        public_board.published_outcomes()
-        .filter(public_board.board_filter(area, "project__area__code"))
-        .aggregate(
-            count=Count("pk"),
-            households=Sum("beneficiary_households", default=0),
-            people=Sum("beneficiary_people", default=0),
-        )
-    )
-    # 3: the public projects with their figures
     projects = list(_projects(area)[: rows + 1])
-    # 4: funding of the public projects by source, 5: its totals
-    lines = FundingLine.objects.filter(project__in=public_projects)
-    by_source = _source_rows(
-        lines.values("source")
-        .annotate(planned=Sum("planned"), received=Sum("received"))
-        .order_by(SOURCE_ORDER)
-    )
-    funding = _funding_totals(lines)
-    # 6: satisfaction over every evaluation of a published matter's project on this board
-    satisfaction = Evaluation.objects.filter(
-        project__in=public_board.published_projects().filter(on_board)
-    ).aggregate(
-        evaluations=Count("pk"),
-        ballots=Sum(BALLOTS, default=0),
-        rate=_rate(Sum(SATISFIED), Sum(BALLOTS)),
-    )
-    # 7: upcoming meetings, 8: past meetings, 9: the past meetings' public photos
     upcoming = list(_upcoming_meetings(area, now)[:rows])
     past = list(_past_meetings(area, now)[: rows + 1])
     return {
+        **totals,
+        "funding_by_source": _source_rows(totals["funding_by_source"]),
         "outcomes": outcomes[:rows],
         "more_outcomes": len(outcomes) > rows,
-        "outcome_totals": outcome_totals,
         "projects": projects[:rows],
         "more_projects": len(projects) > rows,
-        "funding_by_source": by_source,
-        "funding": funding,
-        "satisfaction": satisfaction,
         "upcoming_meetings": upcoming,
         "past_meetings": past[:rows],
         "more_meetings": len(past) > rows,
     }
 
 
-def _children(area):
-    """The towns of a county or villages of a town, with their brand or feature and how many
-    published outcomes and public projects each has anywhere under it (one query)."""
+def _child_counts(area):
+    """{child's code: (published outcomes, public projects)} anywhere under each child."""
 
     def count_under(queryset, lookup, constant_field):
         # Grouped by a field every counted row shares, so the subquery gives one count.
@@ -368,16 +354,24 @@ def _children(area):
         )
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
-    return list(
-        area.children.select_related("highlight")
-        .annotate(
-            outcome_count=count_under(
-                public_board.published_outcomes(), "project__area__code", "is_published"
-            ),
-            project_count=count_under(public_board.public_projects(), "area__code", "is_public"),
-        )
-        .order_by("code")
-    )
+    rows = area.children.annotate(
+        outcome_count=count_under(
+            public_board.published_outcomes(), "project__area__code", "is_published"
+        ),
+        project_count=count_under(public_board.public_projects(), "area__code", "is_public"),
+    ).values_list("code", "outcome_count", "project_count")
+    return {code: (outcomes, projects) for code, outcomes, projects in rows}
+
+
+def _children(area):
+    """The towns of a county or villages of a town, with their brand or feature and how many
+    published outcomes and public projects each has anywhere under it (kept with the
+    figures, which count every row under the area)."""
+    counts = figures.cached("public-children", area.code, lambda: _child_counts(area), area=area)
+    children = list(area.children.select_related("highlight").order_by("code"))
+    for child in children:
+        child.outcome_count, child.project_count = counts.value.get(child.code, (0, 0))
+    return children
 
 
 # -- pages ----------------------------------------------------------------------------------

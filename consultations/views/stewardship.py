@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations import public_board
 from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.fields import working_area
 from consultations.forms.stewardship import StewardshipForm, StewardshipLogForm
 from consultations.models import Stewardship, StewardshipLog
+from consultations.services import area_of
+from core import cache as figures
 from organizations.scoping import get_object_for_user_or_404
 
 from .projects import project_for
@@ -39,7 +40,7 @@ def _save_stewardship(request, stewardship):
         return _stewardship_page(request, form, stewardship)
     is_new = stewardship.pk is None
     result, saved = save_if_current(
-        form, user=request.user, after_save=lambda _record: public_board.invalidate()
+        form, user=request.user, after_save=lambda record: figures.changed(area_of(record))
     )
     if result == CONFLICT:
         return _stewardship_page(request, form, stewardship, status=409)
@@ -81,7 +82,7 @@ def stewardship_log_create(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         form.save()
-        public_board.invalidate()
+        figures.changed(stewardship.project.area)
         messages.success(request, _("The log entry was recorded."))
         return _back_to(stewardship.project)
     if request.method == "POST":

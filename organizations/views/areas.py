@@ -5,9 +5,8 @@ from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from consultations import aggregates
-from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal
+from core import cache as figures
 from organizations.models import (
     Area,
     AreaLevel,
@@ -50,14 +49,14 @@ def with_counts(areas, *, parent=None):
     proposals held anywhere in their subtrees, as ``meeting_count`` and ``proposal_count``.
 
     Counting a province's meetings takes seconds, so the counts are kept per parent area
-    until the data change (consultations/aggregates); they are the same for every user who
+    until the data change (core.cache); they are the same for every user who
     may open the parent, whose scope covers its whole subtree.
     """
     areas = list(areas.select_related("highlight"))
     if not areas:
         return areas
     length = len(areas[0].code)
-    counts = aggregates.cached(
+    counts = figures.cached(
         "area-children",
         parent.code if parent is not None else "top",
         lambda: (
@@ -106,12 +105,7 @@ def _organization_kinds(counted):
 
 
 def _area_page(area):
-    """What the area's page lists and counts, in one value kept until the data change.
-
-    It is the same for every user who may open the page: a scope is a whole subtree, so one
-    that covers the area covers everything under it. Labels are added per request, in the
-    reader's language.
-    """
+    """What the area's page lists and counts; labels are added in the reader's language."""
     organizations = Organization.objects.within(area)
     return {
         "ancestors": list(Area.objects.ancestors(area)),
@@ -143,14 +137,13 @@ def _area_page(area):
     }
 
 
-@kept_page("area")
 def area_detail(request, code):
     area = get_object_for_user_or_404(
         Area.objects.select_related("highlight", "parent"), request.user, code=code
     )
     own = user_area(request.user)
     everywhere = sees_everything(request.user)
-    page = aggregates.cached("area-page", area.code, lambda: _area_page(area), area=area).value
+    page = _area_page(area)
     # Areas above the user's own cannot be opened, so they are named without a link.
     breadcrumbs = [
         (ancestor, everywhere or (own is not None and ancestor.code.startswith(own.code)))

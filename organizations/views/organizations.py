@@ -7,9 +7,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from consultations import aggregates
 from consultations.forms.fields import working_area
-from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal
 from organizations.forms import OrganizationFilterForm, OrganizationForm
 from organizations.models import Membership, Organization
@@ -21,7 +19,6 @@ from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
 PAGE_SIZE = 25
 
 
-@kept_page("organizations")
 def organization_list(request):
     filters = OrganizationFilterForm(request.GET or None, user=request.user)
     organizations = filters.filter(
@@ -46,7 +43,6 @@ def organization_list(request):
         organizations,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        **aggregates.list_keepers(request, "organizations", filters),
     ).get_page(request.GET.get("page"))
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(

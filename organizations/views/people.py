@@ -12,9 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from consultations import aggregates
 from consultations.forms.fields import working_area
-from consultations.kept_pages import kept_page
 from consultations.models import Meeting, Proposal
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
 from organizations.models import Membership, Person
@@ -26,7 +24,6 @@ from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
 PAGE_SIZE = 25
 
 
-@kept_page("people")
 def person_list(request):
     filters = PersonFilterForm(request.GET or None, user=request.user)
     people = filters.filter(Person.objects.visible_to(request.user).select_related("area__parent"))
@@ -34,7 +31,6 @@ def person_list(request):
         people,
         PAGE_SIZE,
         count_cap=count_cap_for(filters),
-        **aggregates.list_keepers(request, "people", filters),
     ).get_page(request.GET.get("page"))
     chosen_area = filters.cleaned_data.get("area") if filters.is_valid() else None
     return render(

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from consultations import aggregates, public_board
+from core import cache as figures
 from organizations import backup
 
 
@@ -57,10 +57,8 @@ class Command(BaseCommand):
                 )
         except backup.BackupError as error:
             raise CommandError(str(error)) from error
-        # The data were replaced wholesale, partly without model signals (pg_restore): every
-        # cached figure, kept page and public page is stale.
-        aggregates.renew_everything()
-        public_board.invalidate()
+        # The data were replaced wholesale: every kept figure is stale.
+        figures.changed()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"{path}: {summary}, in {elapsed:.1f} s."))
 
