@@ -26,8 +26,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from consultations import benchmarking as bm
-from consultations.demo import scale
 from consultations.models import Meeting
+from devtools.demo import scale
 from organizations.models import Area, AreaLevel, User
 from organizations.roles import COUNTY_STAFF
 
