@@ -1,0 +1,1 @@
+"""``make bench``: the page driver (``driver``) and its bare views (``views``)."""
