@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Tests and checks run with DEBUG off, as production does; they need a key of their own.
-TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=0
+# Tests and checks run with DEBUG off, as production does; they need a key of their own,
+# and the developer tools (devtools/: seed_demo, seed_scale, bench), which tests cover too.
+TEST_ENV := SECRET_KEY=test-only-not-secret DEBUG=0 DEVTOOLS=1
+# The local site: DEBUG on, and the developer tools for seed_demo.
+RUN_ENV := DEBUG=1 DEVTOOLS=1
 
 .PHONY: install run test lint messages compilemessages browser clean backup restore bench
 
@@ -24,15 +27,15 @@ messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --no-obsolete
 
 run: compilemessages
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py createcachetable
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py createcachetable
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r wuhgong organizations consultations
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wuhgong organizations consultations devtools
 
 # The browser tests need Debian's Chromium; install it when missing and we may (root).
 browser:
@@ -66,11 +69,12 @@ BENCH_DB ?= wuhgong_bench
 BENCH_MEETINGS ?= 50000
 BENCH_SECONDS ?= 5
 BENCH_ARGS ?=
-# Loopback only: a key of its own, no HTTPS redirect, and BENCH=1 routes the bare view.
-# The cache is Redis, as docs/deploy.md sets up production (a database of its own).
+# Loopback only: a key of its own, no HTTPS redirect, DEVTOOLS=1 for the bench and seed_scale
+# commands, and BENCH=1 routes the bare view. The cache is Redis, as docs/deploy.md sets up
+# production (a database of its own).
 BENCH_CACHE ?= redis://127.0.0.1:6379/7
 BENCH_ENV := DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) SECRET_KEY=bench-only-not-secret DEBUG=0 \
-	ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 BENCH=1 CACHE_URL=$(BENCH_CACHE)
+	ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 DEVTOOLS=1 BENCH=1 CACHE_URL=$(BENCH_CACHE)
 
 bench: compilemessages
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \

@@ -31,7 +31,7 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # Rows per sheet. A meeting or proposal row takes 2–4 ms to check and as long again to save
 # (a few round trips each: its savepoint, the row, its history); a full workbook of both
 # sheets is previewed, and later confirmed, within the app server's 60-second timeout
-# (tests/bench/export_bench.py --import-rows). That covers several years of a county's
+# (devtools/bench/exports.py --import-rows). That covers several years of a county's
 # meetings; a larger register is split, for example by year.
 MAX_ROWS = 5_000
 # How many rows the preview lists; every problem is listed regardless.

@@ -9,7 +9,7 @@ Where time and memory go:
   csv.writer ends it, in blocks of about 64 KB through a ``StreamingHttpResponse``: the
   same bytes as the Python path, at the speed the database reads (a million meetings in
   12-17 s on two busy cores, 1 MB above the process's size, against 75 s through Python;
-  ``tests/bench/export_bench.py --existing``). Memory stays flat and nothing is written to
+  ``devtools/bench/exports.py --existing``). Memory stays flat and nothing is written to
   disk by the app (the database sorts on its own disk). A to-many column (a meeting's
   attending organizations, a project's funding) is aggregated in one grouped subquery
   joined to the rows; the rows are read in table order and sorted once.

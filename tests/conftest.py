@@ -11,6 +11,17 @@ from organizations.roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
 from .factories import CountyFactory, OrganizationFactory, PersonFactory, UserFactory
 
 
+def pytest_configure(config):
+    # The tests cover the developer tools too (seed_demo, seed_scale, bench's routes), which
+    # settings install only with DEVTOOLS=1: say so at once rather than fail test by test.
+    from django.conf import settings
+
+    if "devtools" not in settings.INSTALLED_APPS:
+        raise pytest.UsageError(
+            "The tests need the developer tools: run them with DEVTOOLS=1 (make test sets it)."
+        )
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,16 +12,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, clear_url_caches, reverse
 
-from consultations import benchmarking as bm
 from consultations.models import Meeting, ProposalStatus
+from devtools.bench import driver as bm
 from tests.factories import MeetingFactory, ProjectFactory, ProposalFactory, UserFactory
 
 
 def _reload_urls():
-    import wuhgong.bench
+    import devtools.urls
     import wuhgong.urls
 
-    importlib.reload(wuhgong.bench)
+    importlib.reload(devtools.urls)
     importlib.reload(wuhgong.urls)
     clear_url_caches()
 

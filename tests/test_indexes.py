@@ -1,6 +1,6 @@
 """The main list filters are served by indexes on PostgreSQL (EXPLAIN of the ORM's queries).
 
-A county of the province generator (consultations.demo.scale) gives a few thousand rows,
+A county of the province generator (devtools.demo.scale) gives a few thousand rows,
 then ANALYZE. On tables this small the planner may rightly prefer reading the whole table,
 so each EXPLAIN runs with ``SET LOCAL enable_seqscan = off``: the question is whether an
 index *can* serve the filter, not whether it pays at this size (at province scale it must).
@@ -13,7 +13,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from consultations.demo import scale
 from consultations.models import (
     Evaluation,
     Meeting,
@@ -22,6 +21,7 @@ from consultations.models import (
     Proposal,
     ProposalStatus,
 )
+from devtools.demo import scale
 from organizations.models import Area
 from wuhgong.pagination import ListPaginator
 

@@ -1,6 +1,7 @@
 """Sign-in and transport: login throttling, security headers, CSRF, cookies, deploy checks,
 and the health endpoint."""
 
+import ast
 import datetime as dt
 import json
 import os
@@ -62,7 +63,15 @@ def run_in_production(code, **env):
         # Whatever the developer's shell says about these, production defaults are tested.
         if not name.startswith(("SECURE_", "SESSION_", "CSRF_", "AXES_", "DJANGO_"))
         and name
-        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "TRUST_X_FORWARDED_PROTO", "CACHE_URL"}
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "TRUST_X_FORWARDED_PROTO",
+            "CACHE_URL",
+            # The tests run with the developer tools (make test); production does not.
+            "DEVTOOLS",
+        }
     }
     production_env.update(
         {
@@ -406,6 +415,61 @@ def test_check_deploy_warns_about_a_weak_secret_key():
         SECRET_KEY="short",
     )
     assert "security.W009" in result.stdout + result.stderr
+
+
+# --- Developer tools -----------------------------------------------------------------------
+
+
+def test_production_carries_none_of_the_developer_tools():
+    # Without DEVTOOLS=1 no demo or bench command is there, and no bench route even with
+    # BENCH=1; loading the settings, the apps and every URLconf imports nothing of devtools.
+    code = "\n".join(
+        [
+            "import json, sys, django",
+            "django.setup()",
+            "from django.conf import settings",
+            "from django.core.management import get_commands",
+            "from django.urls import NoReverseMatch, reverse",
+            "reverse('dashboard')",
+            "try:",
+            "    reverse('bench_bare')",
+            "    routed = True",
+            "except NoReverseMatch:",
+            "    routed = False",
+            "print(json.dumps({",
+            "    'installed': 'devtools' in settings.INSTALLED_APPS,",
+            "    'commands': sorted({'seed_demo', 'seed_scale', 'bench'} & set(get_commands())),",
+            "    'routed': routed,",
+            "    'imported': sorted(m for m in sys.modules if m.split('.')[0] == 'devtools'),",
+            "}))",
+        ]
+    )
+    result = run_in_production(code, BENCH="1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "installed": False,
+        "commands": [],
+        "routed": False,
+        "imported": [],
+    }
+
+
+def test_the_product_never_imports_the_developer_tools():
+    # devtools imports the product (the demo drives the lifecycle services), never the other
+    # way round: production runs without it. wuhgong/urls.py names devtools.urls as a string.
+    imports = []
+    for package in ("consultations", "organizations", "wuhgong"):
+        for source in sorted((PROJECT_DIR / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                else:
+                    continue
+                relative = source.relative_to(PROJECT_DIR)
+                imports += [f"{relative}: {n}" for n in names if n.split(".")[0] == "devtools"]
+    assert imports == []
 
 
 # --- Health endpoint -----------------------------------------------------------------------

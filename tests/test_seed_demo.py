@@ -10,8 +10,6 @@ from django.db.models import Count, F, Sum
 from django.test import override_settings
 from django.utils import timezone
 
-from consultations.demo import texts
-from consultations.demo.bulk import ROUND_VILLAGES, village_code
 from consultations.models import (
     ATTENDANCE_FIELDS,
     Evaluation,
@@ -25,6 +23,8 @@ from consultations.models import (
     ProposalStatus,
     ProposalStatusChange,
 )
+from devtools.demo import texts
+from devtools.demo.bulk import ROUND_VILLAGES, village_code
 from organizations.models import (
     Area,
     AreaLevel,

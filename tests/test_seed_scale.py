@@ -7,7 +7,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Q
 
-from consultations.demo import scale
 from consultations.models import (
     Evaluation,
     FundingLine,
@@ -18,6 +17,7 @@ from consultations.models import (
     Proposal,
     ProposalStatus,
 )
+from devtools.demo import scale
 from organizations.models import Area, AreaLevel
 
 on_postgresql = pytest.mark.skipif(

@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "organizations",
     "consultations",
 ]
+# Demo data, the province generator and the benchmark (devtools/): for development only, so
+# that no production site carries their commands or routes. make run, test and bench set it.
+DEVTOOLS = env.bool("DEVTOOLS", default=False)
+if DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -8,7 +8,6 @@ from django.views.decorators.cache import cache_control
 from django.views.i18n import set_language
 
 from consultations.sitemaps import SITEMAPS
-from wuhgong import bench
 from wuhgong.health import healthz
 
 urlpatterns = [
@@ -29,8 +28,9 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),
-    # make bench's bare view, only with BENCH=1 in the environment (wuhgong/bench.py).
-    *bench.urlpatterns,
+    # The developer tools' routes (make bench's bare views), only with DEVTOOLS=1: named by
+    # string, so that the product never imports devtools.
+    *([path("", include("devtools.urls"))] if settings.DEVTOOLS else []),
     path("", include("organizations.urls")),
     path("", include("consultations.urls")),
 ]

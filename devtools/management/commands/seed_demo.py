@@ -1,13 +1,13 @@
-"""``manage.py seed_demo [--scale N]``: load the 嘉鱼县 demo; see ``consultations.demo``."""
+"""``manage.py seed_demo [--scale N]``: load the 嘉鱼县 demo; see ``devtools.demo``."""
 
 import time
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from consultations.demo import seed
-from consultations.demo.bulk import MAX_SCALE
-from organizations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from devtools.demo import seed
+from devtools.demo.bulk import MAX_SCALE
+from devtools.demo.cast import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 COUNTED = [
     "organizations.Area",

@@ -3,7 +3,7 @@
 What a run does, and why running it again changes nothing:
 
 1. Territory, organizations, people, memberships, brands and the demo accounts
-   (``organizations.demo.build_cast``): each row is looked up by its natural key and inserted
+   (``cast.build_cast``): each row is looked up by its natural key and inserted
    only when missing.
 2. The normal-scale matters (``chains.ChainBuilder``): about 160 meetings and the proposals,
    projects, stewardship, evaluations and outcomes that followed, driven through the
@@ -26,11 +26,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from organizations.demo import build_cast, rng_for
-from organizations.demo_data import TOWNS
+from consultations.models import Meeting, MeetingFormat
 
-from ..models import Meeting, MeetingFormat
 from . import bulk
+from .cast import build_cast, rng_for
+from .cast_data import TOWNS
 from .chains import ChainBuilder
 
 # Chains that every demo shows in full, whatever the random draws: meeting → adopted proposal

@@ -1,14 +1,9 @@
 """The benchmark's yardstick: a view that does nothing, behind the same middleware as every
-page (``make bench``, docs/benchmarks.md). Routed only when the environment says BENCH=1, so
-no production site carries it."""
-
-import os
+page (``make bench``, docs/benchmarks.md). Routed only when the environment says BENCH=1
+(devtools/urls.py), so that not even a development site carries it otherwise."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
-from django.urls import path
-
-ENABLED = os.environ.get("BENCH", "") == "1"
 
 
 @login_not_required
@@ -22,13 +17,3 @@ def bare_signed_in(request):
     """The same constant string behind the sign-in every staff page requires: requested with
     a staff session, the middleware loads the session and the user, as for every staff page."""
     return HttpResponse(b"ok", content_type="text/plain")
-
-
-urlpatterns = (
-    [
-        path("bench/bare/", bare, name="bench_bare"),
-        path("bench/bare/signed-in/", bare_signed_in, name="bench_bare_signed_in"),
-    ]
-    if ENABLED
-    else []
-)

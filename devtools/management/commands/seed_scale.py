@@ -1,6 +1,6 @@
 """``manage.py seed_scale [--meetings N]``: a province of generated matters on PostgreSQL.
 
-See ``consultations.demo.scale``. ``--meetings 1000000`` is the province of issue 6 (25,000
+See ``devtools.demo.scale``. ``--meetings 1000000`` is the province of issue 6 (25,000
 villages in 100 counties); the default is the fraction ``make bench`` uses.
 """
 
@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from consultations.demo import scale
+from devtools.demo import scale
 
 DEFAULT_MEETINGS = 50_000
 

@@ -20,12 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import reset_queries, transaction
 
-from organizations.demo import person_name, rng_for
-from organizations.demo_data import SURNAMES
-from organizations.models import Area, AreaLevel, Organization, OrganizationKind, Person
-from organizations.scoping import county_code
-
-from ..models import (
+from consultations.models import (
     Evaluation,
     FundingLine,
     Meeting,
@@ -39,7 +34,12 @@ from ..models import (
     Stewardship,
     StewardshipLog,
 )
+from organizations.models import Area, AreaLevel, Organization, OrganizationKind, Person
+from organizations.scoping import county_code
+
 from . import texts
+from .cast import person_name, rng_for
+from .cast_data import SURNAMES
 from .numbers import meeting_day, meeting_hour, pick_format
 from .plan import plan_meeting
 

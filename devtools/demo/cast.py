@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 
-from . import demo_data as data
-from .models import (
+from organizations.models import (
     Area,
     AreaLevel,
     Highlight,
@@ -25,7 +24,9 @@ from .models import (
     PersonCategory,
     User,
 )
-from .roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
+from organizations.roles import COUNTY_STAFF, TOWN_STAFF, VILLAGE_COMMITTEE
+
+from . import cast_data as data
 
 K = OrganizationKind
 C = PersonCategory

@@ -1,6 +1,6 @@
 """Reference data for the demo: 嘉鱼县's towns and villages, its united-front bodies, name pools.
 
-Pure data, no database access; ``organizations.demo`` turns it into rows.
+Pure data, no database access; ``devtools.demo.cast`` turns it into rows.
 
 Codes: the county (421221) and the town codes of 陆溪镇 (100), 高铁岭镇 (101), 渡普镇 (105),
 潘家湾镇 (106) and 簰洲湾镇 (107) are the official statistical codes; 官桥镇, 鱼岳镇 and 新街镇

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .. import services
-from ..models import (
+from consultations import services
+from consultations.models import (
     Evaluation,
     FundingLine,
     Meeting,
@@ -27,6 +27,7 @@ from ..models import (
     Stewardship,
     StewardshipLog,
 )
+
 from . import texts
 from .numbers import at, meeting_day, meeting_hour, pick_format
 from .plan import plan_meeting

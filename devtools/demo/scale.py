@@ -44,10 +44,7 @@ from dataclasses import dataclass
 from django.db import connection, connections, transaction
 from psycopg import sql
 
-from organizations.demo_data import COUNTY_DEPARTMENTS, GIVEN_FIRST, GIVEN_SECOND, SURNAMES
-from organizations.models import Area, AreaLevel, Organization, OrganizationKind, Person
-
-from ..models import (
+from consultations.models import (
     ATTENDANCE_FIELDS,
     Evaluation,
     EvaluatorKind,
@@ -63,7 +60,10 @@ from ..models import (
     ProposalStatusChange,
     Stewardship,
 )
+from organizations.models import Area, AreaLevel, Organization, OrganizationKind, Person
+
 from . import texts
+from .cast_data import COUNTY_DEPARTMENTS, GIVEN_FIRST, GIVEN_SECOND, SURNAMES
 from .numbers import ATTENDANCE, FORMAT_WEIGHTS, MATTER_WEIGHTS, OCCASIONAL, fill_values
 
 S = ProposalStatus

@@ -1,15 +1,15 @@
 # ruff: noqa: S608  (cleanup's SQL names tables from the models; values go as parameters)
 """Benchmark of the meeting exports (CSV streamed, xlsx) and of the meeting import.
 
-Not part of `make test` (pytest collects only test_*.py). It writes to the configured
-database, under a county of its own (code 429901) that it removes afterwards:
+Not part of `make test`. It writes to the configured database, under a county of its own
+(code 429901) that it removes afterwards:
 
     createdb -h 127.0.0.1 -U postgres wuhgong_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/wuhgong_bench SECRET_KEY=x DEBUG=0
     .venv/bin/python manage.py migrate
-    .venv/bin/python tests/bench/export_bench.py --rows 100000
-    .venv/bin/python tests/bench/export_bench.py --rows 1000000 --skip-xlsx   # the million
-    .venv/bin/python tests/bench/export_bench.py --rows 0 --import-rows 5000   # import only
+    .venv/bin/python devtools/bench/exports.py --rows 100000
+    .venv/bin/python devtools/bench/exports.py --rows 1000000 --skip-xlsx   # the million
+    .venv/bin/python devtools/bench/exports.py --rows 0 --import-rows 5000   # import only
 
 ``--existing`` measures the exports of the rows already in the database instead, reading
 only (nothing seeded, nothing removed), as a province-wide superuser; ``--what`` picks the
@@ -17,9 +17,9 @@ export and ``--rows`` limits the rows (0: all of them), e.g. on the province of
 ``manage.py seed_scale``:
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/wuhgong_bench_1m SECRET_KEY=x DEBUG=0
-    .venv/bin/python tests/bench/export_bench.py --existing --rows 0 --skip-xlsx --skip-trace
-    .venv/bin/python tests/bench/export_bench.py --existing --what proposals --rows 0 --skip-xlsx
-    .venv/bin/python tests/bench/export_bench.py --existing --rows 100000 --skip-csv
+    .venv/bin/python devtools/bench/exports.py --existing --rows 0 --skip-xlsx --skip-trace
+    .venv/bin/python devtools/bench/exports.py --existing --what proposals --rows 0 --skip-xlsx
+    .venv/bin/python devtools/bench/exports.py --existing --rows 100000 --skip-csv
 
 Each measurement runs in a fresh Python process, so that its peak resident memory
 (VmHWM, reset just before it starts) belongs to it alone; "growth" is that peak minus the
@@ -33,7 +33,7 @@ import io
 import json
 import os
 import resource
-import subprocess
+import subprocess  # nosec B404
 import sys
 import time
 import tracemalloc
@@ -148,10 +148,14 @@ def cleanup():
     area = Area._meta.db_table
     meeting = Meeting._meta.db_table
     proposal = Proposal._meta.db_table
-    in_county = f"area_id IN (SELECT id FROM {area} WHERE code LIKE %s)"
-    of_meetings = f"meeting_id IN (SELECT id FROM {meeting} WHERE {in_county})"
+    # Table names from the models; the county's code goes as a parameter.
+    in_county = f"area_id IN (SELECT id FROM {area} WHERE code LIKE %s)"  # nosec B608
+    of_meetings = f"meeting_id IN (SELECT id FROM {meeting} WHERE {in_county})"  # nosec B608
     statements = [
-        (ProposalStatusChange, f"proposal_id IN (SELECT id FROM {proposal} WHERE {of_meetings})"),
+        (
+            ProposalStatusChange,
+            f"proposal_id IN (SELECT id FROM {proposal} WHERE {of_meetings})",  # nosec B608
+        ),
         (Proposal.history.model, of_meetings),
         (Proposal, of_meetings),
         (Meeting.attending_organizations.through, of_meetings),
@@ -161,7 +165,8 @@ def cleanup():
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         for model, where in statements:
-            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", [f"{COUNTY}%"])
+            delete = f"DELETE FROM {model._meta.db_table} WHERE {where}"  # nosec B608
+            cursor.execute(delete, [f"{COUNTY}%"])
     area_ids = list(Area.objects.filter(code__startswith=COUNTY).values_list("pk", flat=True))
     for level in (3, 2, 1):
         Area.objects.filter(pk__in=area_ids, level=level).delete()
@@ -333,11 +338,13 @@ def measure_import(rows):
     read_s = time.perf_counter() - started
     preview = run_import(parsed, user, commit=False)
     preview_s = time.perf_counter() - started - read_s
-    assert preview.ok, [str(p) for p in preview.problems[:5]]
+    if not preview.ok:
+        raise RuntimeError([str(p) for p in preview.problems[:5]])
     started = time.perf_counter()
     done = run_import(read_workbook(content), user, commit=True)
     commit_s = time.perf_counter() - started
-    assert done.committed
+    if not done.committed:
+        raise RuntimeError("the import was not committed")
     return {
         "kind": "import",
         "rows": rows,
@@ -353,7 +360,7 @@ def child(args):
     """Run one measurement in a fresh process; return its JSON."""
     command = [sys.executable, __file__, *args]
     # This same script, with fixed arguments: nothing from outside reaches the command.
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603  # nosec B603
     return json.loads(output.strip().splitlines()[-1])
 
 

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from organizations.demo import hamlet_label
+from consultations.models import EvaluatorKind, MeetingFormat, ProposalStatus
 
-from ..models import EvaluatorKind, MeetingFormat, ProposalStatus
 from . import texts
+from .cast import hamlet_label
 from .numbers import (
     at,
     attendance,

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from ..models import ATTENDANCE_FIELDS, FundingSource, MeetingFormat
+from consultations.models import ATTENDANCE_FIELDS, FundingSource, MeetingFormat
+
 from . import texts
 
 F = MeetingFormat

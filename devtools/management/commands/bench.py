@@ -3,7 +3,7 @@
 ``make bench`` runs it (README, docs/benchmarks.md). PostgreSQL only; it needs wrk on the
 PATH and the static files collected (the Makefile target does both). The site runs with
 the production settings of this environment plus loopback-only changes: ALLOWED_HOSTS
-127.0.0.1, no HTTPS redirect, and BENCH=1 for the bare view it compares against.
+127.0.0.1, no HTTPS redirect, and DEVTOOLS=1 BENCH=1 for the bare view it compares against.
 """
 
 import os
@@ -25,9 +25,9 @@ from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from consultations import benchmarking as bm
-from consultations.demo import scale
 from consultations.models import Meeting
+from devtools.bench import driver as bm
+from devtools.demo import scale
 from organizations.models import Area, AreaLevel, User
 from organizations.roles import COUNTY_STAFF
 
@@ -163,6 +163,8 @@ class Command(BaseCommand):
             "ALLOWED_HOSTS": "127.0.0.1",
             # Plain HTTP on loopback: the redirect to HTTPS would answer every request.
             "SECURE_SSL_REDIRECT": "0",
+            # The bare views are devtools' routes (devtools/urls.py).
+            "DEVTOOLS": "1",
             "BENCH": "1",
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -7,7 +7,7 @@ carried out without a building project (a rule, a service, a mediation).
 
 from dataclasses import dataclass, field
 
-from ..models import LogKind, ProposalCategory, RulesKind
+from consultations.models import LogKind, ProposalCategory, RulesKind
 
 P = ProposalCategory
 
