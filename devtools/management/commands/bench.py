@@ -21,7 +21,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -80,14 +80,11 @@ class Command(BaseCommand):
         rows_of = {}
         results = []
         self.stdout.write("Counting rows and queries per page (test client)…")
-        # The queries of the page itself: a kept page (consultations/kept_pages.py) left by
-        # an earlier run would show only the session's and the user's.
-        with override_settings(KEEP_PAGES=False):
-            for page in pages:
-                if page.model is not None and page.model not in rows_of:
-                    rows_of[page.model] = bm.count_rows(page.model)
-                status, size, queries = bm.count_queries(clients[page.user], page.paths[0])
-                results.append(bm.Result(page, rows_of.get(page.model), queries, status, size))
+        for page in pages:
+            if page.model is not None and page.model not in rows_of:
+                rows_of[page.model] = bm.count_rows(page.model)
+            status, size, queries = bm.count_queries(clients[page.user], page.paths[0])
+            results.append(bm.Result(page, rows_of.get(page.model), queries, status, size))
 
         self.load_before = os.getloadavg()
         if self.load_before[0] > 1:
