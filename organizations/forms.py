@@ -12,9 +12,7 @@ from consultations.concurrency import VersionedFormMixin
 from consultations.forms.fields import (
     AreaChoiceField,
     DateInput,
-    FastChoiceField,
     NamedChoiceField,
-    TextInput,
     scope_area_filter,
     scope_choices,
 )
@@ -170,7 +168,7 @@ class MembershipEndForm(forms.ModelForm):
 class _ListFilterForm(forms.Form):
     """Filters of a list page. Invalid values are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Name contains"), required=False, max_length=100, widget=TextInput)
+    q = forms.CharField(label=_("Name contains"), required=False, max_length=100)
     area = AreaChoiceField(
         queryset=None, label=_("area"), required=False, empty_label=_("All areas")
     )
@@ -196,7 +194,7 @@ class _ListFilterForm(forms.Form):
 
 
 class PersonFilterForm(_ListFilterForm):
-    category = FastChoiceField(
+    category = forms.ChoiceField(
         label=_("category"),
         required=False,
         choices=[("", _("All categories")), *PersonCategory.choices],
@@ -209,7 +207,7 @@ class PersonFilterForm(_ListFilterForm):
 
 
 class OrganizationFilterForm(_ListFilterForm):
-    kind = FastChoiceField(
+    kind = forms.ChoiceField(
         label=_("kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices]
     )
     exact_fields = ("kind",)

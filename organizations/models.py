@@ -1,7 +1,5 @@
 """Territory, organizations, people and the users who keep the records."""
 
-import functools
-
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -9,9 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
-from django.utils.encoding import force_str
-from django.utils.hashable import make_hashable
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -40,28 +35,6 @@ LEVEL_OF_CODE_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
 division_code_validator = RegexValidator(r"^\d+$", _("A division code consists of digits only."))
 
 
-@functools.cache
-def _choice_labels(field, language):
-    """A field's choices as {value: label text} in one language."""
-    return {
-        make_hashable(value): force_str(label, strings_only=True)
-        for value, label in field.flatchoices
-    }
-
-
-class ChoiceLabels:
-    """``get_FOO_display()`` read from a dictionary kept per field and language.
-
-    Django's builds a dictionary of every choice and translates its label on each call,
-    about 50 µs: two labels a row make a millisecond or more of every 25-row list. Same
-    result (tests/organizations/test_models.py compares them on every field with choices).
-    """
-
-    def _get_FIELD_display(self, field):
-        value = getattr(self, field.attname)
-        return _choice_labels(field, get_language()).get(make_hashable(value), value)
-
-
 class AreaQuerySet(ScopedQuerySet):
     area_code_lookup = "code"
 
@@ -82,7 +55,7 @@ class AreaQuerySet(ScopedQuerySet):
         return self.filter(level=level)
 
 
-class Area(ChoiceLabels, models.Model):
+class Area(models.Model):
     """A node of the territory tree: county → town → village → hamlet (县/镇/村/湾·组)."""
 
     code = models.CharField(
@@ -159,7 +132,7 @@ class Area(ChoiceLabels, models.Model):
         return "".join([*names, self.name])
 
 
-class Versioned(ChoiceLabels, models.Model):
+class Versioned(models.Model):
     """An edit version that goes up by one on every save.
 
     An edit form carries the version it was opened at; a save over a newer version is

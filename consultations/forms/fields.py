@@ -1,15 +1,12 @@
 """Form pieces shared by every stage: scoped choices, Chinese-friendly widgets, uploads."""
 
-import html
 from pathlib import PurePosixPath
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.forms.utils import flatatt
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,91 +25,22 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_UPLOAD_SUFFIXES = tuple(s for kind in uploads.ALL_KINDS for s in kind.suffixes)
 
 
-class FastInput:
-    """An ``<input>`` written out in Python, with the markup of Django's ``input.html``
-    template (and its ``attrs.html``): about 0.1 ms a field less, on every list page's filters
-    and every form. tests/consultations/test_area_filter.py compares the markup."""
+class DateInput(forms.DateInput):
+    """The browser's own date picker (ISO dates, which it requires)."""
 
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"']
-        if widget["value"] is not None:
-            parts.append(f' value="{_escaped(widget["value"])}"')
-        for key, attr in widget["attrs"].items():
-            if attr is True:
-                parts.append(f" {_escaped(key)}")
-            elif attr is not False:
-                parts.append(f' {_escaped(key)}="{_escaped(attr)}"')
-        parts.append(">")
-        # Every value was escaped above.
-        return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703
-
-
-class TextInput(FastInput, forms.TextInput):
-    """A text ``<input>`` written by ``FastInput``."""
-
-
-class DateInput(FastInput, forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class DateTimeInput(FastInput, forms.DateTimeInput):
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's own date and time picker."""
+
     input_type = "datetime-local"
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class FastSelect(forms.Select):
-    """A single ``<select>`` written out in Python.
-
-    Django renders every ``<option>`` through a template of its own, about 0.1 ms an option:
-    with a hundred counties in an area filter, half of a list page's time. The options are
-    escaped as Django escapes them, by the standard library's ``html.escape`` directly (each
-    call to Django's lazy-aware ``format_html`` costs several times more). The markup is the
-    same as Django's (tests/consultations/test_area_filter.py compares them).
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        multiple = self.allow_multiple_selected
-        if multiple:
-            attrs["multiple"] = True
-        wanted = set(self.format_value(value))
-        parts = [f"<select{flatatt(attrs)}>"]
-        chosen = False
-        for option_value, label in self.choices:
-            option_value = "" if option_value is None else str(option_value)
-            # Django marks only the first match of a single select, every match of a multiple.
-            selected = (multiple or not chosen) and option_value in wanted
-            chosen = chosen or selected
-            parts.append(
-                f'<option value="{_escaped(option_value)}"{" selected" if selected else ""}>'
-                f"{_escaped(label)}</option>"
-            )
-        parts.append("</select>")
-        # Every value was escaped above.
-        return mark_safe("\n".join(parts))  # noqa: S308  # nosec B308 B703
-
-
-class FastSelectMultiple(FastSelect, forms.SelectMultiple):
-    """A ``<select multiple>`` written out in Python, as ``FastSelect`` writes a single one."""
-
-
-def _escaped(value):
-    """``conditional_escape`` without its lazy-string wrapper: safe strings stay as they are."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
-class FastChoiceField(forms.ChoiceField):
-    """A list filter's choice, rendered by ``FastSelect``."""
-
-    widget = FastSelect
 
 
 class ValueChoices(forms.models.ModelChoiceIterator):
@@ -160,7 +88,6 @@ def _indented(level, name):
 class AreaChoiceField(forms.ModelChoiceField):
     """Areas indented by level so the tree reads in a plain select."""
 
-    widget = FastSelect
     iterator = ValueChoices
     label_lookups = ("level", "name")
 
@@ -183,9 +110,7 @@ class _ByName:
 
 
 class NamedChoiceField(_ByName, forms.ModelChoiceField):
-    """An organization or a person, its options written by ``FastSelect``."""
-
-    widget = FastSelect
+    """An organization or a person, its options read as plain values."""
 
 
 class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -205,8 +130,6 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class NamedMultipleChoiceField(_ByName, SafeModelMultipleChoiceField):
     """Several organizations or people, as ``NamedChoiceField`` offers one."""
-
-    widget = FastSelectMultiple
 
 
 def working_area(request, record_area=None, *, key="code"):

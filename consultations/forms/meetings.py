@@ -23,10 +23,8 @@ from .fields import (
     AreaChoiceField,
     DateInput,
     DateTimeInput,
-    FastChoiceField,
     NamedChoiceField,
     NamedMultipleChoiceField,
-    TextInput,
     scope_area_filter,
     scope_choices,
     validate_upload,
@@ -147,14 +145,14 @@ SORTS = {
 class MeetingFilterForm(forms.Form):
     """The meeting list's filters. Invalid values are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=TextInput)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = AreaChoiceField(queryset=None, label=_("area"), required=False)
-    format = FastChoiceField(
+    format = forms.ChoiceField(
         label=_("format"), required=False, choices=[("", _("All formats")), *MeetingFormat.choices]
     )
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    sort = FastChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

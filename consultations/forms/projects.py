@@ -27,10 +27,8 @@ from .fields import (
     PHOTO_HELP_TEXT,
     AreaChoiceField,
     DateInput,
-    FastChoiceField,
     NamedChoiceField,
     SafeModelMultipleChoiceField,
-    TextInput,
     ValueChoices,
     as_id,
     scope_area_filter,
@@ -348,15 +346,15 @@ SORTS = {
 class ProjectFilterForm(forms.Form):
     """The project list's filters. Invalid values are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=TextInput)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = AreaChoiceField(queryset=None, label=_("area"), required=False)
-    status = FastChoiceField(
+    status = forms.ChoiceField(
         label=_("status"),
         required=False,
         choices=[("", _("All statuses")), *ProjectStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Past planned end only"), required=False)
-    sort = FastChoiceField(
+    sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
         choices=[(key, label) for key, (label, _o) in SORTS.items()],

@@ -19,9 +19,7 @@ from .fields import (
     AreaChoiceField,
     DateInput,
     DateTimeInput,
-    FastChoiceField,
     NamedChoiceField,
-    TextInput,
     scope_area_filter,
     scope_choices,
 )
@@ -299,11 +297,11 @@ NULLABLE_SORTS = {"decided_on", "referral_due_on"}
 class ProposalFilterForm(forms.Form):
     """Filters shared by the list and the board. Invalid values are dropped one by one."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=TextInput)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     area = AreaChoiceField(
         queryset=None, label=_("area"), required=False, empty_label=_("All areas")
     )
-    category = FastChoiceField(
+    category = forms.ChoiceField(
         label=_("category"),
         required=False,
         choices=[("", _("All categories")), *ProposalCategory.choices],
@@ -343,12 +341,12 @@ class ProposalFilterForm(forms.Form):
 
 
 class ProposalListFilterForm(ProposalFilterForm):
-    status = FastChoiceField(
+    status = forms.ChoiceField(
         label=_("status"),
         required=False,
         choices=[("", _("All statuses")), *ProposalStatus.choices],
     )
-    sort = FastChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=list(SORTS.items()))
 
     field_order = ["q", "status", "category", "area", "start", "end", "sort"]
 

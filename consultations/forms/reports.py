@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from consultations.reports import Period, PeriodKind
 from organizations.models import AreaLevel
 
-from .fields import AreaChoiceField, DateInput, FastChoiceField, scope_area_filter
+from .fields import AreaChoiceField, DateInput, scope_area_filter
 
 PERIOD_CHOICES = [
     (PeriodKind.MONTH, _("Month")),
@@ -68,12 +68,12 @@ class ReportFilterForm(forms.Form):
     """
 
     area = AreaChoiceField(queryset=None, label=_("area"), required=False, to_field_name="code")
-    period = FastChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
     month = MonthField(label=_("Month"), required=False)
     year = forms.IntegerField(
         label=_("Year"), required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR
     )
-    quarter = FastChoiceField(label=_("Quarter"), choices=QUARTER_CHOICES, required=False)
+    quarter = forms.ChoiceField(label=_("Quarter"), choices=QUARTER_CHOICES, required=False)
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())
     labour_day_yuan = forms.DecimalField(
@@ -85,7 +85,7 @@ class ReportFilterForm(forms.Form):
         decimal_places=2,
         help_text=_("Values the labour villagers gave; the default comes from the settings."),
     )
-    rank_by = FastChoiceField(label=_("Rank by"), choices=RANK_CHOICES, required=False)
+    rank_by = forms.ChoiceField(label=_("Rank by"), choices=RANK_CHOICES, required=False)
 
     def __init__(self, data, *, user, area, today=None, **kwargs):
         today = today or timezone.localdate()

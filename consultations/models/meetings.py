@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Area, ChoiceLabels, Organization, Person, PersonCategory
+from organizations.models import Area, Organization, Person, PersonCategory
 from organizations.scoping import ScopedQuerySet
 
 from .base import InAreaQuerySet, InCounty, Timestamped, attachment_upload_path
@@ -157,7 +157,7 @@ class AttachmentQuerySet(ScopedQuerySet):
     county_code_lookup = "meeting__county_code"
 
 
-class Attachment(ChoiceLabels, models.Model):
+class Attachment(models.Model):
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attachments"
     )
@@ -392,7 +392,7 @@ class ProposalStatusChangeQuerySet(ScopedQuerySet):
     county_code_lookup = "proposal__county_code"
 
 
-class ProposalStatusChange(ChoiceLabels, models.Model):
+class ProposalStatusChange(models.Model):
     """One step of a proposal's lifecycle: who moved it, when, from what to what."""
 
     proposal = models.ForeignKey(

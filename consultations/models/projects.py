@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Area, ChoiceLabels, Organization
+from organizations.models import Area, Organization
 from organizations.scoping import ScopedQuerySet
 
 from .base import InAreaQuerySet, Timestamped, update_photo_upload_path
@@ -135,7 +135,7 @@ class FundingLineQuerySet(ScopedQuerySet):
     area_code_lookup = "project__area__code"
 
 
-class FundingLine(ChoiceLabels, models.Model):
+class FundingLine(models.Model):
     """Money or effort from one source for one project, planned and received.
 
     Amounts are yuan, except for LABOUR, whose amounts are labour days.

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from organizations.models import Area, ChoiceLabels
+from organizations.models import Area
 from organizations.scoping import ScopedQuerySet
 
 from .meetings import MeetingFormat
@@ -39,7 +39,7 @@ class TargetQuerySet(ScopedQuerySet):
         return self.filter(period_start__lte=end, period_end__gte=start)
 
 
-class Target(ChoiceLabels, models.Model):
+class Target(models.Model):
     """One goal of the work plan for an area (and everything under it) over a period."""
 
     area = models.ForeignKey(

@@ -1,21 +1,14 @@
 """The list filters' area select: a tree opened along one path, never the whole province;
 and the selects of the forms, written as Django writes them."""
 
-import datetime as dt
-from html.parser import HTMLParser
-
 import pytest
 from django.db import connection
-from django.forms import Select, SelectMultiple
-from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
-from django.utils.http import urlencode
 
-from consultations.forms.fields import DateInput, DateTimeInput, FastInput, TextInput
-from consultations.forms.meetings import MeetingFilterForm, MeetingForm
+from consultations.forms.meetings import MeetingFilterForm
 from organizations.models import Area, AreaLevel
 
-from ..factories import CountyFactory, OrganizationFactory, PersonFactory
+from ..factories import CountyFactory
 
 
 @pytest.fixture
@@ -72,116 +65,3 @@ def test_the_number_of_queries_does_not_depend_on_the_tree(county_staff, village
             code=f"421221101{300 + n}", name=f"新村{n}", level=AreaLevel.VILLAGE, parent=town
         )
     assert queries() == before
-
-
-class _Markup(HTMLParser):
-    """Tags with their attributes (in any order) and the text between them."""
-
-    def __init__(self, html):
-        super().__init__()
-        self.parts = []
-        self.feed(str(html))
-
-    def handle_starttag(self, tag, attrs):
-        self.parts.append((tag, sorted(attrs)))
-
-    def handle_endtag(self, tag):
-        self.parts.append(("/" + tag, None))
-
-    def handle_data(self, data):
-        if data.strip():
-            self.parts.append(("text", data.strip()))
-
-
-@pytest.mark.parametrize("chosen", ["", "village", "bogus"])
-def test_the_area_select_is_written_as_django_writes_it(county_staff, village, tree, chosen):
-    Area.objects.create(
-        code="421221101299",
-        name="<script>x</script>村",
-        level=AreaLevel.VILLAGE,
-        parent=village.parent,
-    )
-    data = {"area": {"": "", "village": str(village.pk), "bogus": "x"}[chosen]} if chosen else None
-    form = MeetingFilterForm(data, user=county_staff)
-    form.is_valid()
-    field = form.fields["area"]
-    ours = form["area"].as_widget()
-    theirs = form["area"].as_widget(widget=Select(choices=field.choices))
-    assert _Markup(ours).parts == _Markup(theirs).parts
-    assert "<script>" not in ours
-    if chosen == "village":
-        assert "&lt;script&gt;x&lt;/script&gt;村" in ours
-
-
-@pytest.mark.parametrize("chosen", ["", "joint_talk", "nonsense"])
-def test_the_other_filter_selects_are_written_as_django_writes_them(county_staff, chosen):
-    # Choice labels are lazy translations, one of them with characters to escape.
-    form = MeetingFilterForm({"format": chosen} if chosen else None, user=county_staff)
-    form.is_valid()
-    field = form.fields["sort"]
-    field.choices = [*field.choices, ("x", "A & <b>B</b>")]
-    for name in ("format", "sort"):
-        ours = form[name].as_widget()
-        theirs = form[name].as_widget(widget=Select(choices=form.fields[name].choices))
-        assert _Markup(ours).parts == _Markup(theirs).parts
-    assert "A &amp; &lt;b&gt;B&lt;/b&gt;" in form["sort"].as_widget()
-    if chosen == "joint_talk":
-        assert 'value="joint_talk" selected' in form["format"].as_widget()
-
-
-@pytest.mark.parametrize("bound", [False, True])
-def test_the_form_selects_are_written_as_django_writes_them(county_staff, village, bound):
-    # Labels with characters to escape; several chosen in the multiple select.
-    first = OrganizationFactory(area=village, name="<b>甲&乙</b>理事会")
-    second = OrganizationFactory(area=village, name='志愿队 "一"')
-    OrganizationFactory(area=village, name="党支部")
-    person = PersonFactory(area=village, name="<i>张三</i>")
-    data = {
-        "host_organization": first.pk,
-        "attending_organizations": [first.pk, second.pk],
-        "moderator": person.pk,
-        "area": village.pk,
-    }
-    form = MeetingForm(
-        QueryDict(urlencode(data, doseq=True)) if bound else None,
-        initial=None if bound else data,
-        user=county_staff,
-        within=village.parent.parent,
-    )
-    for name, django_widget in (
-        ("host_organization", Select),
-        ("moderator", Select),
-        ("area", Select),
-        ("attending_organizations", SelectMultiple),
-    ):
-        field = form.fields[name]
-        ours = form[name].as_widget()
-        theirs = form[name].as_widget(widget=django_widget(choices=field.choices))
-        assert _Markup(ours).parts == _Markup(theirs).parts, name
-        assert "<b>" not in ours and "<i>" not in ours
-    attending = form["attending_organizations"].as_widget()
-    assert attending.count(" selected>") == 2 and " multiple" in attending
-    assert "&lt;b&gt;甲&amp;乙&lt;/b&gt;理事会" in attending
-
-
-@pytest.mark.parametrize(
-    "value",
-    [None, "", '路灯 & <b>"修"</b>', dt.date(2024, 10, 31), dt.datetime(2024, 10, 31, 19, 30)],
-)
-@pytest.mark.parametrize("widget_class", [TextInput, DateInput, DateTimeInput])
-def test_the_inputs_are_written_as_django_writes_them(widget_class, value):
-    widget = widget_class(attrs={"class": "wide", "placeholder": "<名称>"})
-    attrs = {"id": "id_x", "required": True, "disabled": False, "maxlength": 100}
-    ours = widget.render("x", value, attrs)
-    # Django's own rendering of the same widget, through its input.html template.
-    theirs = super(FastInput, widget).render("x", value, attrs)
-    assert ours == theirs
-    assert "<b>" not in ours and "<名称>" not in ours
-
-
-def test_the_list_filters_search_box_is_a_fast_input(county_staff):
-    form = MeetingFilterForm({"q": "<路灯>"}, user=county_staff)
-    assert isinstance(form.fields["q"].widget, FastInput)
-    assert form["q"].as_widget() == super(FastInput, form.fields["q"].widget).render(
-        "q", "<路灯>", {"id": "id_q", "maxlength": "100"}
-    )

@@ -5,17 +5,15 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import ProtectedError
 from django.utils import translation
 
 from consultations.models import Meeting, MeetingFormat
 from organizations.models import (
     Area,
     AreaLevel,
-    ChoiceLabels,
     Highlight,
     Membership,
     Organization,
@@ -360,35 +358,6 @@ def test_subtree_prefix_query_can_use_the_code_index_on_postgresql(county):
     index_names = re.findall(r"Index (?:Only )?Scan (?:using|on) (\S+)", plan)
     assert any("code" in name for name in index_names), plan
     assert Area.objects.subtree(towns[3]).count() == 201
-
-
-def _fields_with_choices():
-    return [
-        (model, field)
-        for model in apps.get_models()
-        if issubclass(model, ChoiceLabels)
-        for field in model._meta.concrete_fields
-        if field.choices
-    ]
-
-
-def test_every_model_with_choices_shows_them_through_the_label_dictionary():
-    names = {f"{model.__name__}.{field.name}" for model, field in _fields_with_choices()}
-    assert {"Meeting.format", "Proposal.status", "FundingLine.source", "Person.category"} <= names
-
-
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_choice_labels_are_djangos_in_each_language(language):
-    # The same text as Django's own get_FOO_display for every choice, and an unknown value
-    # shown as it is, as Django shows it.
-    with translation.override(language):
-        for model, field in _fields_with_choices():
-            for value in [*(value for value, _label in field.flatchoices), "unknown", None]:
-                record = model(**{field.attname: value})
-                ours = getattr(record, f"get_{field.name}_display")()
-                theirs = Model._get_FIELD_display(record, field)
-                assert ours == theirs, (model, field.name, value)
-                assert type(ours) is type(theirs)
 
 
 def test_choice_labels_follow_the_language_of_the_request():
