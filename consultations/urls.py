@@ -14,10 +14,16 @@ from .views import (
     proposals,
     reports,
     stewardship,
+    territory,
 )
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    # Territory, organizations and people, with the matters they took part in
+    path("areas/", territory.area_home, name="area_home"),
+    path("areas/<str:code>/", territory.area_detail, name="area_detail"),
+    path("people/<int:pk>/", territory.person_detail, name="person_detail"),
+    path("organizations/<int:pk>/", territory.organization_detail, name="organization_detail"),
     # 共谋 meetings
     path("meetings/", meetings.meeting_list, name="meeting_list"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),

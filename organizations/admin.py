@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wuhgong.admin import ModelAdmin, TabularInline, WuhgongAdminMixin
+from core.admin import ModelAdmin, TabularInline, WuhgongAdminMixin
 
 from .models import (
     LEVEL_OF_CODE_LENGTH,

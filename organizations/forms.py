@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from consultations.concurrency import VersionedFormMixin
-from consultations.forms.fields import (
+from core.concurrency import VersionedFormMixin
+from core.widgets import DateInput
+from organizations.choices import (
     AreaChoiceField,
-    DateInput,
     NamedChoiceField,
     scope_area_filter,
     scope_choices,

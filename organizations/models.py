@@ -136,7 +136,7 @@ class Versioned(models.Model):
     """An edit version that goes up by one on every save.
 
     An edit form carries the version it was opened at; a save over a newer version is
-    refused (consultations.concurrency), so nobody's change is silently lost.
+    refused (core.concurrency), so nobody's change is silently lost.
     """
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

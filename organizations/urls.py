@@ -1,21 +1,17 @@
 from django.urls import path
 
-from .views import areas, organizations, people
+from .views import organizations, people
 
 urlpatterns = [
-    path("areas/", areas.area_home, name="area_home"),
-    path("areas/<str:code>/", areas.area_detail, name="area_detail"),
     # People and their memberships (personal data: scoped, phones masked in lists)
     path("people/", people.person_list, name="person_list"),
     path("people/new/", people.person_create, name="person_create"),
-    path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:pk>/memberships/new/", people.membership_create, name="membership_create"),
     path("memberships/<int:pk>/end/", people.membership_end, name="membership_end"),
     # Organizations: host units, handling units, stewards
     path("organizations/", organizations.organization_list, name="organization_list"),
     path("organizations/new/", organizations.organization_create, name="organization_create"),
-    path("organizations/<int:pk>/", organizations.organization_detail, name="organization_detail"),
     path(
         "organizations/<int:pk>/edit/",
         organizations.organization_edit,

@@ -35,9 +35,9 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
+from core.admin import EstimatedCountPaginator
+from core.pagination import TEXT_COUNT_CAP
 from organizations.models import Area, AreaLevel, Membership, Organization, Person
-from wuhgong.admin import EstimatedCountPaginator
-from wuhgong.pagination import TEXT_COUNT_CAP
 
 from .factories import HamletFactory, MeetingFactory, VillageFactory
 

@@ -21,9 +21,9 @@ from consultations.models import (
     Proposal,
     ProposalStatus,
 )
+from core.pagination import ListPaginator
 from devtools.demo import scale
 from organizations.models import Area
-from wuhgong.pagination import ListPaginator
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's; CI runs it there"

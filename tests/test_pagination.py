@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consultations.models import Meeting
-from wuhgong import pagination
-from wuhgong.pagination import ListPaginator
+from core import pagination
+from core.pagination import ListPaginator
 
 from .factories import MeetingFactory
 

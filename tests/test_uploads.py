@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
 from PIL import Image
 
-from consultations.forms.fields import MAX_UPLOAD_BYTES, validate_photo, validate_upload
 from consultations.models import ATTENDANCE_FIELDS, Attachment, Meeting, MeetingFormat
+from core.uploads import MAX_UPLOAD_BYTES, validate_photo, validate_upload
 from tests.factories import AttachmentFactory, MeetingFactory, ProjectFactory
 from tests.upload_files import image_bytes, pdf_bytes
 
@@ -129,7 +129,7 @@ def test_exactly_the_limit_is_not_refused_for_its_size():
 
 
 def test_image_of_too_many_pixels_is_refused_before_decoding(monkeypatch):
-    monkeypatch.setattr("consultations.uploads.MAX_IMAGE_PIXELS", 100)
+    monkeypatch.setattr("core.uploads.MAX_IMAGE_PIXELS", 100)
     error = refusal("photo.png", image_bytes("PNG", size=(20, 20)))
     assert error.code == "image_size"
 

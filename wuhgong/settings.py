@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "import_export",
+    "core",
     "organizations",
     "consultations",
 ]

@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from consultations.forms.fields import validate_photo, validate_upload
 from consultations.services import LifecycleError
+from core.uploads import validate_photo, validate_upload
 
 # Timestamped rows: who recorded them and when is shown, never typed.
 RECORD_FIELDS = ("created_by", "created_at", "updated_at")

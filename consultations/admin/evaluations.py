@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation
 from consultations.resources import EvaluationResource
+from core.admin import ModelAdmin
 from organizations.admin import AreaFilter
-from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
 from .exports import SpreadsheetExportAdmin

@@ -1,7 +1,7 @@
 """Exports in the admin: the changelist's Export button and the "export selected" action.
 
 django-import-export supplies the pages (choose CSV or xlsx, and the columns); the rows come
-from the admin's own queryset, which ``wuhgong.admin`` scopes to the user, and are written
+from the admin's own queryset, which ``core.admin`` scopes to the user, and are written
 by consultations.spreadsheets with the Resources of the staff pages' exports: the same
 columns, streamed, with no phone numbers.
 """
@@ -13,8 +13,8 @@ from import_export.admin import ExportActionMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from consultations.forms.fields import as_id
 from consultations.spreadsheets import TooManyRows, csv_response, xlsx_response
+from organizations.choices import as_id
 
 
 class SpreadsheetExportAdmin(ExportActionMixin):

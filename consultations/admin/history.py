@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from consultations.concurrency import VersionedFormMixin
+from core.concurrency import VersionedFormMixin
 
 
 class VersionCheckedForm(VersionedFormMixin):
@@ -22,7 +22,7 @@ class VersionCheckedForm(VersionedFormMixin):
 class HistoryAdmin(SimpleHistoryAdmin):
     """django-simple-history's change list of a record, with who, when and what changed.
 
-    Put before ``wuhgong.admin.ModelAdmin`` in the bases, so that the scoped ``get_queryset``
+    Put before ``core.admin.ModelAdmin`` in the bases, so that the scoped ``get_queryset``
     still decides which records exist for the user.
     """
 

@@ -13,14 +13,14 @@ from consultations.models import (
     ProposalStatusChange,
 )
 from consultations.resources import MeetingResource, ProposalResource
-from organizations.admin import AreaFilter
-from wuhgong.admin import (
+from core.admin import (
     ModelAdmin,
     PreloadedRelationsForm,
     ReadOnlyTabularInline,
     TabularInline,
     stamp_recorder,
 )
+from organizations.admin import AreaFilter
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, UPLOAD_CHECKS, run_service_on_each
 from .exports import SpreadsheetExportAdmin

@@ -7,8 +7,8 @@ from django.utils.translation import ngettext
 from consultations import services
 from consultations.models import Outcome
 from consultations.resources import OutcomeResource
+from core.admin import ModelAdmin
 from organizations.admin import AreaFilter
-from wuhgong.admin import ModelAdmin
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET, run_service_on_each
 from .exports import SpreadsheetExportAdmin

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation, FundingLine, Project, ProjectUpdate, Proposal
 from consultations.resources import ProjectResource
+from core.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
 from organizations.admin import AreaFilter
-from wuhgong.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
 
 from .base import PHOTO_CHECKS, RECORD_FIELDS, RECORD_FIELDSET
 from .evaluations import satisfaction_rate_display

@@ -3,8 +3,8 @@
 from django.contrib import admin
 
 from consultations.models import Stewardship, StewardshipLog
+from core.admin import ModelAdmin, TabularInline
 from organizations.admin import AreaFilter
-from wuhgong.admin import ModelAdmin, TabularInline
 
 from .base import RECORD_FIELDS, RECORD_FIELDSET
 from .history import HistoryAdmin

@@ -8,9 +8,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Target, TargetMetric
+from core.admin import ModelAdmin, PreloadedRelationsForm
 from organizations.admin import AreaFilter
 from organizations.models import AreaLevel
-from wuhgong.admin import ModelAdmin, PreloadedRelationsForm
 
 
 class TargetForm(PreloadedRelationsForm):

@@ -4,10 +4,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from consultations.concurrency import VersionedFormMixin
 from consultations.models import Evaluation
-
-from .fields import DateInput
+from core.concurrency import VersionedFormMixin
+from core.widgets import DateInput
 
 TALLIES = ("satisfied", "basically_satisfied", "dissatisfied")
 

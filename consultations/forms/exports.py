@@ -5,7 +5,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .fields import AreaChoiceField, DateInput, scope_area_filter
+from core.widgets import DateInput
+from organizations.choices import AreaChoiceField, scope_area_filter
 
 
 class PeriodFilterForm(forms.Form):

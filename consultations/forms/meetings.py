@@ -7,7 +7,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultations.concurrency import VersionedFormMixin
 from consultations.models import (
     ATTENDANCE_FIELDS,
     Attachment,
@@ -15,20 +14,17 @@ from consultations.models import (
     Meeting,
     MeetingFormat,
 )
-from organizations.models import AreaLevel
-
-from .fields import (
-    UPLOAD_ACCEPT,
-    UPLOAD_HELP_TEXT,
+from core.concurrency import VersionedFormMixin
+from core.uploads import UPLOAD_ACCEPT, UPLOAD_HELP_TEXT, validate_upload
+from core.widgets import DateInput, DateTimeInput
+from organizations.choices import (
     AreaChoiceField,
-    DateInput,
-    DateTimeInput,
     NamedChoiceField,
     NamedMultipleChoiceField,
     scope_area_filter,
     scope_choices,
-    validate_upload,
 )
+from organizations.models import AreaLevel
 
 
 class MeetingForm(VersionedFormMixin, forms.ModelForm):

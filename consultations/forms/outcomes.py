@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consultations.concurrency import VersionedFormMixin
 from consultations.models import Outcome
-
-from .fields import DateInput
+from core.concurrency import VersionedFormMixin
+from core.widgets import DateInput
 
 
 class OutcomeForm(VersionedFormMixin, forms.ModelForm):

@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from consultations.concurrency import VersionedFormMixin
-from consultations.history import display
 from consultations.models import (
     FundingLine,
     FundingSource,
@@ -20,21 +18,20 @@ from consultations.models import (
     ProjectStatus,
     Proposal,
 )
-from organizations.models import AreaLevel
-
-from .fields import (
-    PHOTO_ACCEPT,
-    PHOTO_HELP_TEXT,
+from core.concurrency import VersionedFormMixin
+from core.history import display
+from core.uploads import PHOTO_ACCEPT, PHOTO_HELP_TEXT, validate_photo
+from core.widgets import DateInput
+from organizations.choices import (
     AreaChoiceField,
-    DateInput,
     NamedChoiceField,
     SafeModelMultipleChoiceField,
     ValueChoices,
     as_id,
     scope_area_filter,
     scope_choices,
-    validate_photo,
 )
+from organizations.models import AreaLevel
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 # Proposals offered when starting a project: a county may hold thousands adopted and waiting,

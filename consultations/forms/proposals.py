@@ -13,16 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Proposal, ProposalCategory, ProposalStatus
-from organizations.models import AreaLevel, Organization, Person
-
-from .fields import (
+from core.widgets import DateInput, DateTimeInput
+from organizations.choices import (
     AreaChoiceField,
-    DateInput,
-    DateTimeInput,
     NamedChoiceField,
     scope_area_filter,
     scope_choices,
 )
+from organizations.models import AreaLevel, Organization, Person
+
 from .meetings import start_of_day
 
 # No village vote has more voters than this; a bigger number is a typing slip, and it also

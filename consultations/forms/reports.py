@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.reports import Period, PeriodKind
+from core.widgets import DateInput
+from organizations.choices import AreaChoiceField, scope_area_filter
 from organizations.models import AreaLevel
-
-from .fields import AreaChoiceField, DateInput, scope_area_filter
 
 PERIOD_CHOICES = [
     (PeriodKind.MONTH, _("Month")),

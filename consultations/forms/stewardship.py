@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consultations.concurrency import VersionedFormMixin
 from consultations.models import Stewardship, StewardshipLog
-
-from .fields import DateInput, NamedChoiceField, scope_choices
+from core.concurrency import VersionedFormMixin
+from core.widgets import DateInput
+from organizations.choices import NamedChoiceField, scope_choices
 
 
 class StewardshipForm(VersionedFormMixin, forms.ModelForm):

@@ -19,13 +19,10 @@ from core import cache as figures
 from organizations.models import PersonCategory
 
 from .periods import Period, PeriodKind
-from .queries import (
-    Scope,
+from .queries import Scope, meeting_figures, project_figures, proposal_figures
+from .rankings import (
     evaluation_groups,
-    meeting_figures,
     outcome_figures,
-    project_figures,
-    proposal_figures,
     ranked,
     ranking_figures,
     satisfaction_figures,

@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.evaluations import EvaluationForm
 from consultations.models import Evaluation
 from consultations.services import area_of
 from core import cache as figures
+from core.concurrency import CONFLICT, SAVED, save_if_current
 from organizations.scoping import get_object_for_user_or_404
 
 from .projects import project_for

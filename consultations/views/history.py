@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from consultations.history import LIMIT
+from core.history import LIMIT
 
 
 def history_page(request, *, record_name, trail, history, name_records=False):

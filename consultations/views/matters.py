@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import chain
-from consultations.history import recent_changes
 from consultations.models import (
     Evaluation,
     FundingSource,
@@ -22,6 +21,7 @@ from consultations.models import (
 )
 from consultations.views.history import history_page
 from consultations.views.proposals import proposal_actions
+from core.history import recent_changes
 from organizations.models import Area
 from organizations.scoping import get_object_for_user_or_404
 

@@ -14,17 +14,18 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from consultations import ical, services
-from consultations.forms.fields import working_area
+from consultations import services
 from consultations.forms.meetings import AttachmentFormSet, MeetingFilterForm, MeetingForm
-from consultations.history import recent_changes
 from consultations.models import Attachment, Meeting
-from consultations.uploads import file_response
 from consultations.views.history import history_page
+from core import ical
+from core.history import recent_changes
+from core.pagination import ListPaginator, count_cap_for
+from core.uploads import file_response
+from organizations.choices import working_area
 from organizations.models import AreaLevel, User
 from organizations.scoping import get_object_for_user_or_404, sees_everything
 from organizations.views.common import county_choice
-from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
 CALENDAR_DAYS = 60

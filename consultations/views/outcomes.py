@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations import services
-from consultations.concurrency import CONFLICT, SAVED, save_if_current
 from consultations.forms.outcomes import OutcomeForm
 from consultations.models import Outcome, Project
 from consultations.services import area_of
 from core import cache as figures
+from core.concurrency import CONFLICT, SAVED, save_if_current
 from organizations.scoping import get_object_for_user_or_404
 
 from .projects import project_for

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations import services
-from consultations.forms.fields import as_id, working_area
 from consultations.forms.projects import (
     CompleteForm,
     FundingLineFormSet,
@@ -24,7 +23,6 @@ from consultations.forms.projects import (
     ProjectForm,
     ProjectStartForm,
 )
-from consultations.history import recent_changes
 from consultations.models import (
     Evaluation,
     FundingLine,
@@ -36,13 +34,15 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
-from consultations.uploads import file_response
 from consultations.views.history import history_page
 from consultations.views.matters import funding_summary
 from core import cache as figures
+from core.history import recent_changes
+from core.pagination import ListPaginator, count_cap_for
+from core.uploads import file_response
+from organizations.choices import as_id, working_area
 from organizations.scoping import get_object_for_user_or_404, sees_everything
 from organizations.views.common import area_links, county_choice
-from wuhgong.pagination import ListPaginator, count_cap_for
 
 PAGE_SIZE = 25
 FUNDING_PREFIX = "funding"

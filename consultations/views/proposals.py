@@ -21,11 +21,11 @@ from django.views.decorators.http import require_http_methods
 
 from consultations import services
 from consultations.forms import proposals as forms
-from consultations.forms.fields import working_area
 from consultations.models import Meeting, Proposal, ProposalStatus
 from core import cache as figures
+from core.pagination import ListPaginator, count_cap_for
+from organizations.choices import working_area
 from organizations.scoping import get_object_for_user_or_404, user_bound, user_scope
-from wuhgong.pagination import ListPaginator, count_cap_for
 
 S = ProposalStatus
 PAGE_SIZE = 25

@@ -19,7 +19,7 @@ from consultations.models import TargetMetric
 from consultations.reports import Scope, cached_report, charts
 from consultations.reports.labels import FIVE_STAGES, FUNNEL_STAGES, PROGRESS_BUCKETS, TARGET_STATUS
 from consultations.reports.workbook import build_workbook
-from consultations.templatetags.wuhgong import amount, money, pct
+from core.templatetags.wuhgong import amount, money, pct
 from organizations.models import CODE_LENGTH, Area, AreaLevel
 from organizations.scoping import get_object_for_user_or_404, sees_everything, user_area
 

@@ -6,12 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultations.concurrency import CONFLICT, SAVED, save_if_current
-from consultations.forms.fields import working_area
 from consultations.forms.stewardship import StewardshipForm, StewardshipLogForm
 from consultations.models import Stewardship, StewardshipLog
 from consultations.services import area_of
 from core import cache as figures
+from core.concurrency import CONFLICT, SAVED, save_if_current
+from organizations.choices import working_area
 from organizations.scoping import get_object_for_user_or_404
 
 from .projects import project_for

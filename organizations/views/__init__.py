@@ -1,2 +1,3 @@
-"""Staff pages of the organizations app, one module per page family: territory (areas),
-people with their memberships (people), and organizations (organizations)."""
+"""Staff pages of the organizations app: people with their memberships (people), and
+organizations (organizations). Their detail pages, which show the matters they took part
+in, are consultations' (consultations/views/territory.py)."""

@@ -2,7 +2,7 @@
 
 from django.shortcuts import redirect, render
 
-from consultations.forms.fields import working_area
+from organizations.choices import working_area
 from organizations.models import Area, AreaLevel, Person
 from organizations.scoping import sees_everything
 

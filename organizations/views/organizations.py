@@ -2,19 +2,18 @@
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from consultations.forms.fields import working_area
-from consultations.models import Meeting, Proposal
+from core.pagination import ListPaginator, count_cap_for
+from organizations.choices import working_area
 from organizations.forms import OrganizationFilterForm, OrganizationForm
 from organizations.models import Membership, Organization
 from organizations.scoping import get_object_for_user_or_404
-from wuhgong.pagination import ListPaginator, count_cap_for
 
-from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
+from .common import create_in_area, posted_data
 
 PAGE_SIZE = 25
 
@@ -57,40 +56,9 @@ def organization_list(request):
     )
 
 
-def _organization_for(request, pk):
+def organization_for(request, pk):
     return get_object_for_user_or_404(
         Organization.objects.select_related("area__parent"), request.user, pk=pk
-    )
-
-
-def organization_detail(request, pk):
-    organization = _organization_for(request, pk)
-    user = request.user
-    attended = Meeting.attending_organizations.through.objects.filter(
-        organization=organization
-    ).values("meeting_id")
-    return render(
-        request,
-        "organizations/organization_detail.html",
-        {
-            "organization": organization,
-            # Members the user may see; current ones first. Phones are shown masked.
-            "memberships": Membership.objects.visible_to(user)
-            .filter(organization=organization, person__in=in_scope_people(user))
-            .select_related("person")
-            .order_by(F("ended_on").desc(nulls_first=True), "person__name", "pk"),
-            "meetings": Meeting.objects.visible_to(user)
-            .filter(Q(host_organization=organization) | Q(pk__in=attended))
-            .annotate(
-                hosted=ExpressionWrapper(
-                    Q(host_organization=organization), output_field=BooleanField()
-                )
-            )
-            .select_related("area")[:RECENT_ROWS],
-            "proposals": Proposal.objects.visible_to(user)
-            .filter(referred_to=organization)
-            .select_related("meeting__area")[:RECENT_ROWS],
-        },
     )
 
 
@@ -143,5 +111,5 @@ def organization_create(request):
 
 
 def organization_edit(request, pk):
-    organization = _organization_for(request, pk)
+    organization = organization_for(request, pk)
     return _save_organization(request, organization, working_area(request, organization.area))

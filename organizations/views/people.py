@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from consultations.forms.fields import working_area
-from consultations.models import Meeting, Proposal
+from core.pagination import ListPaginator, count_cap_for
+from organizations.choices import working_area
 from organizations.forms import MembershipEndForm, MembershipForm, PersonFilterForm, PersonForm
 from organizations.models import Membership, Person
 from organizations.scoping import get_object_for_user_or_404
-from wuhgong.pagination import ListPaginator, count_cap_for
 
-from .common import RECENT_ROWS, create_in_area, in_scope_people, posted_data
+from .common import create_in_area, in_scope_people, posted_data
 
 PAGE_SIZE = 25
 
@@ -45,47 +44,19 @@ def person_list(request):
     )
 
 
-def _person_for(request, pk):
+def person_for(request, pk):
     return get_object_for_user_or_404(
         Person.objects.select_related("area__parent"), request.user, pk=pk
     )
 
 
-def _memberships_of(person, user):
+def memberships_of(person, user):
     """The person's memberships of organizations the user may see, current ones first."""
     return (
         Membership.objects.visible_to(user)
         .filter(person=person)
         .select_related("organization__area")
         .order_by(F("ended_on").desc(nulls_first=True), "-started_on", "-pk")
-    )
-
-
-@never_cache
-def person_detail(request, pk):
-    """The one page that shows the full phone number; not kept in any cache."""
-    person = _person_for(request, pk)
-    user = request.user
-    return render(
-        request,
-        "organizations/person_detail.html",
-        {
-            "person": person,
-            "memberships": _memberships_of(person, user),
-            "membership_form": MembershipForm(
-                user=user,
-                person=person,
-                within=working_area(request, person.area),
-                initial={"started_on": timezone.localdate()},
-            ),
-            "today": timezone.localdate(),
-            "meetings": Meeting.objects.visible_to(user)
-            .filter(moderator=person)
-            .select_related("area")[:RECENT_ROWS],
-            "proposals": Proposal.objects.visible_to(user)
-            .filter(raised_by=person)
-            .select_related("meeting__area")[:RECENT_ROWS],
-        },
     )
 
 
@@ -128,13 +99,13 @@ def person_create(request):
 
 @never_cache
 def person_edit(request, pk):
-    person = _person_for(request, pk)
+    person = person_for(request, pk)
     return _save_person(request, person, working_area(request, person.area))
 
 
 def membership_create(request, pk):
     """Add a membership. The detail page carries the form; errors come back on this page."""
-    person = _person_for(request, pk)
+    person = person_for(request, pk)
     form = MembershipForm(
         posted_data(request),
         user=request.user,

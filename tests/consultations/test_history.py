@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from consultations import services
-from consultations.history import recent_changes
 from consultations.models import FundingSource, Meeting, MeetingFormat, ProposalStatus
+from core.history import recent_changes
 from tests.factories import (
     EvaluationFactory,
     FundingLineFactory,

@@ -19,7 +19,7 @@ from consultations.models import (
     ProposalStatusChange,
     RulesKind,
 )
-from consultations.templatetags.wuhgong import money
+from core.templatetags.wuhgong import money
 from organizations.models import OrganizationKind, PersonCategory
 from tests.factories import (
     EvaluationFactory,

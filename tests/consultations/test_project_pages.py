@@ -12,7 +12,6 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from consultations import services
-from consultations.forms.fields import MAX_UPLOAD_BYTES
 from consultations.forms.projects import MAX_CANDIDATE_PROPOSALS, ProjectStartForm
 from consultations.models import (
     FundingLine,
@@ -26,6 +25,7 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
+from core.uploads import MAX_UPLOAD_BYTES
 from tests.factories import (
     EvaluationFactory,
     FundingLineFactory,

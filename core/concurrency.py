@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from consultations.history import display
+from core.history import display
 
 
 class EditConflict(ValidationError):

@@ -3,14 +3,19 @@ stored file is sent back.
 
 Attachments and progress photos are images (JPEG, PNG, GIF, WebP) or PDF documents. The
 name a browser sends is whatever the uploader typed, so the form validator
-(``consultations.forms.fields.validate_upload``) and the views that serve files both ask
+(``validate_upload`` below) and the views that serve files both ask
 this module instead. SVG is refused on purpose: it is XML that can carry script.
 """
 
 import warnings
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
@@ -151,3 +156,109 @@ def file_response(field_file):
     # Browsers must take the content type as given, not guess HTML from the bytes.
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- checking an upload in a form ---------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+ALLOWED_UPLOAD_SUFFIXES = tuple(s for kind in ALL_KINDS for s in kind.suffixes)
+
+
+def _upload_error(message, code, **params):
+    return ValidationError(message, code=code, params=params or None)
+
+
+def validate_upload(upload, *, kinds=ALL_KINDS):
+    """Accept an image (JPEG, PNG, GIF, WebP) or a PDF by what its bytes are, not its name.
+
+    Refuses, each with its own message: a file over ``MAX_UPLOAD_BYTES``; a name without an
+    allowed extension; a program, script, web page or SVG whatever it is called; content that
+    is none of ``kinds``; a name whose extension disagrees with the content; an image Pillow
+    cannot decode to the end (truncated, corrupt, a decompression bomb); a PDF without its
+    end-of-file marker.
+    """
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise _upload_error(
+            _("The file is %(size)s; the limit is %(limit)s."),
+            "file_size",
+            size=filesizeformat(upload.size),
+            limit=filesizeformat(MAX_UPLOAD_BYTES),
+        )
+    suffix = PurePosixPath(upload.name.lower()).suffix
+    if suffix not in ALLOWED_UPLOAD_SUFFIXES:
+        raise _upload_error(
+            _("Only images (JPG, PNG, GIF, WebP) and PDF files can be attached."), "file_type"
+        )
+    head = read_head(upload)
+    if looks_executable(head):
+        raise _upload_error(
+            _("This file is a program or script under another name; it was refused."),
+            "file_executable",
+        )
+    if looks_like_markup(head):
+        raise _upload_error(
+            _(
+                "This file is a web page or an SVG drawing, which can carry scripts; only "
+                "images (JPG, PNG, GIF, WebP) and PDF files can be attached."
+            ),
+            "file_markup",
+        )
+    kind = sniff(head)
+    if kind is None:
+        raise _upload_error(
+            _("The file's content is not an image or a PDF, whatever its name says."),
+            "file_content",
+        )
+    if kind not in kinds:
+        raise _upload_error(
+            _("The file is %(kind)s, which cannot be used here."), "file_type", kind=kind.label
+        )
+    if suffix not in kind.suffixes:
+        raise _upload_error(
+            _("The file is %(kind)s but its name ends in “%(suffix)s”; name it for what it is."),
+            "file_mismatch",
+            kind=kind.label,
+            suffix=suffix,
+        )
+    if kind.is_image:
+        problem = image_is_whole(upload, kind)
+        if problem == "too_big":
+            raise _upload_error(
+                _("The image is more than %(limit)d million pixels; please send a smaller one."),
+                "image_size",
+                limit=MAX_IMAGE_PIXELS // 1_000_000,
+            )
+        if problem:
+            raise _upload_error(
+                _("The image is damaged or incomplete and cannot be opened."), "file_damaged"
+            )
+    elif not pdf_is_whole(upload):
+        raise _upload_error(
+            _("The PDF file is damaged or incomplete (its end is missing)."), "file_damaged"
+        )
+    upload.content_type = kind.content_type
+    return upload
+
+
+def validate_photo(upload):
+    """An upload that must be an image: a progress photo."""
+    return validate_upload(upload, kinds=IMAGE_KINDS)
+
+
+# Lets the browser's file picker show the right files first; the server checks regardless.
+UPLOAD_ACCEPT = ",".join(kind.content_type for kind in ALL_KINDS)
+PHOTO_ACCEPT = ",".join(kind.content_type for kind in IMAGE_KINDS)
+UPLOAD_HELP_TEXT = lazy(
+    lambda: (
+        gettext("An image (JPG, PNG, GIF or WebP) or a PDF file, up to %(limit)s.")
+        % {"limit": filesizeformat(MAX_UPLOAD_BYTES)}
+    ),
+    str,
+)()
+PHOTO_HELP_TEXT = lazy(
+    lambda: (
+        gettext("A photo from the site: JPG, PNG, GIF or WebP, up to %(limit)s.")
+        % {"limit": filesizeformat(MAX_UPLOAD_BYTES)}
+    ),
+    str,
+)()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import cache as figures
-from wuhgong.pagination import TEXT_COUNT_CAP, ListPaginator
+from core.pagination import TEXT_COUNT_CAP, ListPaginator
 
 admin.site.site_header = _("Wuhgong: village consultation records")
 admin.site.site_title = _("Wuhgong administration")
@@ -40,7 +40,7 @@ def stamp_recorder(obj, user):
 
 class EstimatedCountPaginator(ListPaginator):
     """The changelists' paginator: never counts millions of rows on PostgreSQL, reads deep
-    pages by deferred join (``wuhgong.pagination``); an estimated count reads "about N"."""
+    pages by deferred join (``core.pagination``); an estimated count reads "about N"."""
 
     @property
     def count_is_estimated(self):

@@ -1,24 +1,31 @@
-"""Territory pages: county → town → village → hamlet, each with its people and recent work."""
+"""Territory pages (county → town → village → hamlet) and the pages of organizations and
+people: each with its people and the recent work of the five stages it took part in."""
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from consultations.models import Meeting, Proposal
 from core import cache as figures
+from core.pagination import deferred_slice
+from organizations.choices import working_area
+from organizations.forms import MembershipForm
 from organizations.models import (
     Area,
     AreaLevel,
+    Membership,
     Organization,
     OrganizationKind,
     Person,
     PersonCategory,
 )
 from organizations.scoping import get_object_for_user_or_404, sees_everything, user_area
-from wuhgong.pagination import deferred_slice
-
-RECENT_ROWS = 10
+from organizations.views.common import RECENT_ROWS, in_scope_people
+from organizations.views.organizations import organization_for
+from organizations.views.people import memberships_of, person_for
 
 CHILDREN_HEADING = {
     AreaLevel.COUNTY: _("Towns"),
@@ -173,5 +180,64 @@ def area_detail(request, code):
             "member_total": member_total,
             "meetings": page["meetings"],
             "proposals": page["proposals"],
+        },
+    )
+
+
+def organization_detail(request, pk):
+    organization = organization_for(request, pk)
+    user = request.user
+    attended = Meeting.attending_organizations.through.objects.filter(
+        organization=organization
+    ).values("meeting_id")
+    return render(
+        request,
+        "organizations/organization_detail.html",
+        {
+            "organization": organization,
+            # Members the user may see; current ones first. Phones are shown masked.
+            "memberships": Membership.objects.visible_to(user)
+            .filter(organization=organization, person__in=in_scope_people(user))
+            .select_related("person")
+            .order_by(F("ended_on").desc(nulls_first=True), "person__name", "pk"),
+            "meetings": Meeting.objects.visible_to(user)
+            .filter(Q(host_organization=organization) | Q(pk__in=attended))
+            .annotate(
+                hosted=ExpressionWrapper(
+                    Q(host_organization=organization), output_field=BooleanField()
+                )
+            )
+            .select_related("area")[:RECENT_ROWS],
+            "proposals": Proposal.objects.visible_to(user)
+            .filter(referred_to=organization)
+            .select_related("meeting__area")[:RECENT_ROWS],
+        },
+    )
+
+
+@never_cache
+def person_detail(request, pk):
+    """The one page that shows the full phone number; not kept in any cache."""
+    person = person_for(request, pk)
+    user = request.user
+    return render(
+        request,
+        "organizations/person_detail.html",
+        {
+            "person": person,
+            "memberships": memberships_of(person, user),
+            "membership_form": MembershipForm(
+                user=user,
+                person=person,
+                within=working_area(request, person.area),
+                initial={"started_on": timezone.localdate()},
+            ),
+            "today": timezone.localdate(),
+            "meetings": Meeting.objects.visible_to(user)
+            .filter(moderator=person)
+            .select_related("area")[:RECENT_ROWS],
+            "proposals": Proposal.objects.visible_to(user)
+            .filter(raised_by=person)
+            .select_related("meeting__area")[:RECENT_ROWS],
         },
     )

@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
-from consultations.templatetags.wuhgong import amount, money
+from core.templatetags.wuhgong import amount, money
 
 LIMIT = 20
 # Bookkeeping that changes with every save, or never after creation: not worth a line.
