@@ -9,12 +9,9 @@ Four promises hold for every admin page built on ``WuhgongAdminMixin``:
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.utils.html import format_html
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import cache as figures
@@ -91,8 +88,8 @@ class WuhgongAdminMixin:
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    # Rendering a row costs the admin about 1 ms (every cell through lookup, formatting and
-    # escaping): 50 rows a page rather than Django's 100 halves most of a changelist's time.
+    # Every cell of a row goes through lookup, formatting and escaping: 50 rows a page rather
+    # than Django's 100 halves most of a changelist's time (docs/benchmarks.md).
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -103,8 +100,7 @@ class WuhgongAdminMixin:
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         # A search (the changelist's box, an autocomplete's term) reads every candidate row's
-        # text, unindexed: count at most TEXT_COUNT_CAP matches, then estimate. Counting up
-        # to the general cap took 450 ms of an 800 ms search of a million meetings.
+        # text, unindexed: count at most TEXT_COUNT_CAP matches, then estimate.
         searching = request.GET.get(SEARCH_VAR) or request.GET.get("term")
         return self.paginator(
             queryset,
@@ -127,16 +123,6 @@ class WuhgongAdminMixin:
         if kwargs.get("using"):
             queryset = queryset.using(kwargs["using"])
         kwargs["queryset"] = queryset
-
-    def action_checkbox(self, obj):
-        # Django renders this checkbox through the form templates, about 1 ms a row: a
-        # tenth of a changelist's time. The same HTML, formatted directly.
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            format_html(gettext("Select this object for an action - {}"), str(obj)),
-        )
 
     def has_delete_permission(self, request, obj=None):
         # Deleting is for administrators only, whatever model permissions a staff member

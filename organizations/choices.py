@@ -162,9 +162,9 @@ def _limit(field, sources, ordering, related, *, shared=None, own=()):
     """Accept what any of ``sources`` holds; read the options as their union
     (``ValueChoices``). Checking one posted value, an OR of the sources is an index lookup by
     id; listing every option, an OR across the join to the area would read the whole table
-    (77,000 organizations at province scale, 19 ms a select), where the union reads two
-    indexes. ``shared``: the first source's rows, read once for every field offering them;
-    the union is read only when the field's ``own`` values lie outside them."""
+    (every organization of a province), where the union reads two indexes. ``shared``: the
+    first source's rows, read once for every field offering them; the union is read only
+    when the field's ``own`` values lie outside them."""
     accepted = sources[0]
     for source in sources[1:]:
         accepted = accepted | source
@@ -226,8 +226,7 @@ def _opened(code, deepest):
     """The area with this code and, unless they lie below ``deepest``, the areas one level
     under it (codes nest by prefix). Each condition is one the code index answers, and the
     levels are decided here rather than in SQL, so that PostgreSQL combines the branches of
-    the filter's OR from the indexes instead of reading the whole area table in code order
-    (8 ms of every list page of a province)."""
+    the filter's OR from the indexes instead of reading the whole area table in code order."""
     level = LEVEL_OF_CODE_LENGTH[len(code)]
     shown = Q(code=code) if level <= deepest else Q(pk__in=[])
     if level < deepest:

@@ -109,7 +109,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # No JIT compilation: it pays off for analytical queries over millions of rows, and
-    # costs 0.4–1 s of compiling on the counts and report queries of a page
+    # costs more than it saves on the counts and report queries of a page
     # (docs/benchmarks.md). PG_JIT=1 turns it back on.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     if not env.bool("PG_JIT", default=False):
@@ -117,7 +117,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, so that psycopg prepares the statements a worker
     # runs again and again (after PG_PREPARE_THRESHOLD runs on its connection) and
     # PostgreSQL plans them once: planning a page's joins costs more than running them
-    # (the matter page: 32 to 23 ms, docs/benchmarks.md). PG_PREPARE=0 behind a pooler
+    # (docs/benchmarks.md). PG_PREPARE=0 behind a pooler
     # that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
     if env.bool("PG_PREPARE", default=True):
         options["server_side_binding"] = True

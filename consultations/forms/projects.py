@@ -189,16 +189,6 @@ class ProjectStartForm(ProjectForm):
             "Leave empty when all the proposals come from one area: the project takes that area."
         )
 
-    def proposal_checkboxes(self):
-        """The proposals' checkboxes as (id, value, label, checked), for the template to write
-        directly: Django's template per checkbox costs about 0.4 ms, 80 ms for 200."""
-        bound = self["proposals"]
-        checked = set(bound.field.widget.format_value(bound.value()))
-        return [
-            (f"{bound.auto_id}_{index}", str(value), label, str(value) in checked)
-            for index, (value, label) in enumerate(bound.field.choices)
-        ]
-
     def _named_proposals(self):
         if self.is_bound:
             key = self.add_prefix("proposals")

@@ -51,7 +51,7 @@ class EvaluationQuerySet(ScopedQuerySet):
 
         The evaluations of each kind of subject are found from the area's subjects through
         that kind's index, and united: one condition ORing the three subjects' areas was
-        met only by reading every evaluation (a county's took 3.5 s among a million)."""
+        met only by reading every evaluation."""
         evaluations = self.model._default_manager.order_by()
         by_subject = [
             evaluations.filter(**{f"{name}__in": self._subjects_within(name, area)}).values("pk")

@@ -56,8 +56,8 @@ def _planned_for_index_walks():
     """The report's queries each walk one area's rows by index, in tens of milliseconds.
 
     PostgreSQL compiles a query to machine code (JIT) when its estimated cost is high, which
-    these reach over a long period or a large area: at 1,000,000 meetings the compilation
-    took 0.4 to 1 s per query for 0.1 to 0.2 s of work. It also plans parallel workers for
+    these reach over a long period or a large area, and compiling takes longer than the
+    work (docs/benchmarks.md). It also plans parallel workers for
     some, which start slowly on a busy server and each redo the same walk (every worker
     sorted the same county's 20,000 proposals). So the report's queries run without JIT and
     without parallel workers, in a transaction of their own so that the settings end with

@@ -38,8 +38,8 @@ def _counts_by_child(queryset, code_lookup, length, parent):
     """Rows of ``queryset`` per area code cut to ``length`` digits: one GROUP BY query gives
     every child's subtree count at once. Bounded to ``parent`` by the code it groups by, not
     by the rows' county code (``within``): through the areas, the indexes on each area's
-    meetings and each meeting's proposals answer it without reading a row (a county's
-    proposals: 4 ms; by their county code, each read with its meeting, 75 ms)."""
+    meetings and each meeting's proposals answer it without reading a row; by the county
+    code, each proposal would be read with its meeting."""
     if parent is not None:
         queryset = queryset.filter(**{f"{code_lookup}__startswith": parent.code})
     return dict(
@@ -135,7 +135,7 @@ def _area_page(area):
         "meetings": _newest(Meeting.objects.within(area).select_related("area")),
         # The matters of the latest meetings: the indexes on (area, starts_at) and (meeting,
         # created_at) find them within the area. By the proposals' own dates, the area's
-        # newest were searched for among the province's newest: 2.7 s for some counties.
+        # newest would be searched for among the province's newest.
         "proposals": _newest(
             Proposal.objects.within(area)
             .select_related("meeting__area")

@@ -8,11 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import QueryDict
 from django.urls import reverse
 
 from consultations import services
-from consultations.forms.projects import MAX_CANDIDATE_PROPOSALS, ProjectStartForm
+from consultations.forms.projects import MAX_CANDIDATE_PROPOSALS
 from consultations.models import (
     FundingLine,
     FundingSource,
@@ -498,21 +497,6 @@ def test_superuser_starting_a_project_chooses_the_county_or_comes_from_a_proposa
     assert re.search(rf'value="{proposal.pk}"[^>]*checked', response.content.decode())
     response = client.post(reverse("project_create") + "?area=421221", start_data([proposal]))
     assert response.status_code == 302
-
-
-@pytest.mark.parametrize("bound", [False, True])
-def test_start_page_checkboxes_are_those_django_would_write(county_staff, village, bound):
-    first = adopted(village, title="<b>修路</b>")
-    adopted(village, title="装路灯")
-    data = QueryDict(f"proposals={first.pk}") if bound else None
-    initial = None if bound else {"proposals": [first.pk]}
-    form = ProjectStartForm(data, initial=initial, user=county_staff, within=village)
-    theirs = [
-        (box.id_for_label, str(box.data["value"]), box.choice_label, box.data["selected"])
-        for box in form["proposals"]
-    ]
-    assert form.proposal_checkboxes() == theirs
-    assert [value for _id, value, _label, checked in theirs if checked] == [str(first.pk)]
 
 
 def test_start_page_escapes_proposal_titles(vc_client, village):
