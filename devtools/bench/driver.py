@@ -31,11 +31,10 @@ from django.utils import timezone
 from consultations.models import Meeting, MeetingFormat, Project, Proposal, ProposalStatus
 from organizations.models import Area, AreaLevel, Organization, Person
 
-# What the issue asks of each kind of page (p95 with one client, in milliseconds), and which
-# kinds must keep a quarter of the bare view's throughput.
-P95_TARGET_MS = {"list": 100, "detail": 100, "page": 100, "report": 1000, "admin": 200}
-RATIO_TARGET = 0.25
-RATIO_KINDS = {"list", "detail"}
+# What the issue asks of each kind of page: p95 with one client, in milliseconds (a report's
+# on a repeat visit; its first, cold visit is reported beside it). Throughput beside the bare
+# view's is reported, not a target.
+P95_TARGET_MS = {"list": 60, "detail": 60, "page": 60, "form": 100, "report": 1000}
 SAMPLES = 40
 DOWNLOAD_BLOCK = 1024 * 1024
 
@@ -106,6 +105,8 @@ class Result:
     bare_several: Run | None = None
     ratio_single: float | None = None
     ratio_several: float | None = None
+    # The first request's time over HTTP, before any figure of this run is kept.
+    first_ms: float | None = None
 
     def compare(self, bare):
         """The throughput ratios to the bare view measured beside this page, or else to
@@ -120,13 +121,11 @@ class Result:
 
     @property
     def target(self):
-        """(p95 target in ms or None, met?) for one client; throughput ratio for lists."""
+        """(p95 target in ms or None, met?) for one client."""
         limit = P95_TARGET_MS.get(self.page.kind)
         checks = []
         if limit is not None:
             checks.append(self.single.p95 is not None and self.single.p95 <= limit)
-        if self.page.kind in RATIO_KINDS:
-            checks.append(self.ratio_several is not None and self.ratio_several >= RATIO_TARGET)
         if self.status != 200:
             checks.append(False)
         return limit, (all(checks) if checks else None)
@@ -248,23 +247,23 @@ def build_pages(*, seed=6):
         Page(
             "form: new meeting, a county",
             [_url("meeting_create", area=code) for code, _pk in spread],
-            "page",
+            "form",
             Organization,
         ),
         Page(
             "form: new meeting, county staff",
             [_url("meeting_create")],
-            "page",
+            "form",
             Organization,
             user="county",
         ),
         Page(
-            "form: edit a meeting", [_url("meeting_edit", pk) for pk in meetings], "page", Meeting
+            "form: edit a meeting", [_url("meeting_edit", pk) for pk in meetings], "form", Meeting
         ),
         Page(
             "form: new project, county staff",
             [_url("project_create")],
-            "page",
+            "form",
             Proposal,
             user="county",
         ),
@@ -507,6 +506,7 @@ def _verdict(result):
 HEADER = [
     "page",
     "rows",
+    "first ms",
     "p50 ms (1)",
     "p95 ms (1)",
     "req/s (1)",
@@ -524,6 +524,7 @@ def table_rows(results):
         yield [
             r.page.name + ("" if r.status == 200 else f" [HTTP {r.status}]"),
             "—" if r.rows is None else f"{r.rows:,}",
+            _ms(r.first_ms),
             _ms(r.single.p50),
             _ms(r.single.p95),
             f"{r.single.rps:,.1f}",
@@ -563,7 +564,7 @@ def markdown_table(results, connections):
     header = [h.format(c=connections) for h in HEADER]
     lines = [
         "| " + " | ".join(header) + " |",
-        "|" + "|".join(["---"] + ["--:"] * 9 + [":-:"]) + "|",
+        "|" + "|".join(["---"] + ["--:"] * (len(HEADER) - 2) + [":-:"]) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
     return "\n".join(lines)
