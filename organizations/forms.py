@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.concurrency import VersionedFormMixin
+from core.search import containing
 from core.widgets import DateInput
 from organizations.choices import (
     AreaChoiceField,
@@ -186,7 +187,7 @@ class _ListFilterForm(forms.Form):
         if data.get("area"):
             queryset = queryset.within(data["area"])
         if data.get("q", "").strip():
-            queryset = queryset.filter(name__icontains=data["q"].strip())
+            queryset = queryset.filter(containing(data["q"].strip(), "name"))
         for name in self.exact_fields:
             if data.get(name):
                 queryset = queryset.filter(**{name: data[name]})

@@ -3,7 +3,6 @@
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from consultations.models import (
     MeetingFormat,
 )
 from core.concurrency import VersionedFormMixin
+from core.search import containing
 from core.uploads import UPLOAD_ACCEPT, UPLOAD_HELP_TEXT, validate_upload
 from core.widgets import DateInput, DateTimeInput
 from organizations.choices import (
@@ -168,7 +168,5 @@ class MeetingFilterForm(forms.Form):
             queryset = queryset.filter(starts_at__lt=start_of_day(data["end"] + timedelta(days=1)))
         if data.get("q"):
             q = data["q"]
-            queryset = queryset.filter(
-                Q(title__icontains=q) | Q(agenda__icontains=q) | Q(minutes__icontains=q)
-            )
+            queryset = queryset.filter(containing(q, "title", "agenda", "minutes"))
         return queryset.order_by(data.get("sort") or "-starts_at", "-id")

@@ -20,6 +20,7 @@ from consultations.models import (
 )
 from core.concurrency import VersionedFormMixin
 from core.history import display
+from core.search import containing
 from core.uploads import PHOTO_ACCEPT, PHOTO_HELP_TEXT, validate_photo
 from core.widgets import DateInput
 from organizations.choices import (
@@ -361,6 +362,6 @@ class ProjectFilterForm(forms.Form):
         if data.get("overdue"):
             queryset = queryset.overdue(today or timezone.localdate())
         if data.get("q"):
-            queryset = queryset.filter(title__icontains=data["q"])
+            queryset = queryset.filter(containing(data["q"], "title"))
         _label, order = SORTS[data.get("sort") or "-created"]
         return queryset.order_by(*order)

@@ -8,11 +8,12 @@ appears next to the field, and leave the rest to the services.
 from datetime import timedelta
 
 from django import forms
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Proposal, ProposalCategory, ProposalStatus
+from core.search import containing
 from core.widgets import DateInput, DateTimeInput
 from organizations.choices import (
     AreaChoiceField,
@@ -335,7 +336,7 @@ class ProposalFilterForm(forms.Form):
             )
         if data.get("q"):
             q = data["q"]
-            queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q))
+            queryset = queryset.filter(containing(q, "title", "description"))
         return queryset
 
 
