@@ -5,12 +5,10 @@ longer than the page itself; PostgreSQL keeps no row count) and reads deep pages
 ``OFFSET``, which makes the database fetch and throw away every row before the page.
 ``ListPaginator`` bounds both, for the staff lists and the admin's changelists alike:
 
-- Unfiltered, a table PostgreSQL estimates above ``estimate_above`` rows shows that
-  estimate, read from the catalogue as the planner reads it.
-- Otherwise it counts at most ``count_cap + 1`` rows (``TEXT_COUNT_CAP + 1`` when the list
-  searches text). Past the cap PostgreSQL's planner estimates the filtered total (never
-  less than what was counted).
-- Either way ``estimated`` says so, and the page reads "about N" / "（约数）". Other
+- It counts at most ``count_cap + 1`` rows (``TEXT_COUNT_CAP + 1`` when the list searches
+  text), from the index on the list's rows. Past the cap PostgreSQL's planner estimates the
+  total (never less than what was counted), ``estimated`` says so, and the page reads
+  "about N" / "（约数）". Other
   databases, used for demos and tests with small data, count exactly, as Django does.
 - A page is read as a *deferred join*: the page's ids are found first in a subquery, which
   an index on the sort columns answers without touching the table, and only those rows are
@@ -39,26 +37,6 @@ def count_cap_for(filters, text_field="q"):
     return TEXT_COUNT_CAP if searching else COUNT_CAP
 
 
-def table_estimate(queryset):
-    """PostgreSQL's estimate of the rows in ``queryset``'s table, as its planner makes it
-    (the rows per page of the last ANALYZE times the table's current pages); None when the
-    table was never analysed. One catalogue query, however big the table."""
-    connection = connections[queryset.db]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT CASE WHEN c.relpages > 0"
-            " THEN c.reltuples / c.relpages"
-            " * (pg_relation_size(c.oid) / current_setting('block_size')::int)"
-            " ELSE c.reltuples END"
-            " FROM pg_class c WHERE c.oid = to_regclass(%s)",
-            [connection.ops.quote_name(queryset.model._meta.db_table)],
-        )
-        row = cursor.fetchone()
-    if row is None or row[0] is None or row[0] < 0:
-        return None
-    return int(row[0])
-
-
 def deferred_slice(rows, bottom, top):
     """``rows[bottom:top]`` as a deferred join: the slice's ids are chosen first, which an
     index on the ordering answers alone, and only those rows are read whole with their
@@ -76,7 +54,6 @@ class ListPaginator(Paginator):
     """A ``Paginator`` with estimated counts and deferred-join deep pages (see the module)."""
 
     count_cap = COUNT_CAP
-    estimate_above = COUNT_CAP
     # Rows before a page from which it is read as a deferred join: every page, by default.
     deep_offset = 0
 
@@ -89,17 +66,8 @@ class ListPaginator(Paginator):
     @cached_property
     def count(self):
         queryset = self.object_list
-        if (
-            not isinstance(queryset, QuerySet)
-            or connections[queryset.db].vendor != "postgresql"
-            or queryset.query.is_empty()
-        ):
+        if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
             return super().count
-        if not queryset.query.where and not queryset.query.combinator:
-            estimate = table_estimate(queryset)
-            if estimate is not None and estimate > self.estimate_above:
-                self.estimated = True
-                return estimate
         counted = queryset.order_by().values("pk")[: self.count_cap + 1].count()
         if counted <= self.count_cap:
             return counted

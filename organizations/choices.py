@@ -47,7 +47,7 @@ class ValueChoices(forms.models.ModelChoiceIterator):
             return list(self.queryset.values_list(*columns))
         # The union of the sources, in the field's order (each ordering column is selected
         # under a name of its own, as ORDER BY of a UNION must name selected columns).
-        order = {f"_order{i}": F(lookup) for i, lookup in enumerate(self.queryset.query.order_by)}
+        order = {f"_order{i}": F(lookup) for i, lookup in enumerate(self.field.option_ordering)}
         first, *others = (
             source.order_by().annotate(**order).values_list(*columns, *order) for source in sources
         )
@@ -90,15 +90,15 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Refuses ids no table can hold before they reach the database: SQLite raises
     OverflowError (a 500) on an integer beyond 64 bits in an IN (...) list."""
 
-    def _check_values(self, value):
-        for pk in value:
+    def clean(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
             if str(pk).isdigit() and len(str(pk)) > 18:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
                     params={"value": pk},
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class NamedMultipleChoiceField(_ByName, SafeModelMultipleChoiceField):
@@ -172,6 +172,7 @@ def _limit(field, sources, ordering, related, *, shared=None, own=()):
     # The related rows a chosen value's label or checks read (an organization's area).
     field.queryset = accepted.select_related(*related) if related else accepted
     field.option_sources = sources if len(sources) > 1 else None
+    field.option_ordering = ordering
     field.shared_rows, field.own_values = shared, own
 
 
