@@ -21,7 +21,7 @@ def satisfaction_rate_display(evaluation):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [EvaluationResource]
+    resource_class = EvaluationResource
     list_display = (
         "subject",
         "evaluator",

@@ -17,7 +17,7 @@ from .history import HistoryAdmin
 
 @admin.register(Outcome)
 class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [OutcomeResource]
+    resource_class = OutcomeResource
     list_display = (
         "title",
         "project",
@@ -47,7 +47,7 @@ class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         ),
         RECORD_FIELDSET,
     )
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", *SpreadsheetExportAdmin.actions]
 
     @admin.display(description=_("area"), ordering="project__area__code")
     def project_area(self, obj):

@@ -68,7 +68,7 @@ class ProjectEvaluationInline(StackedInline):
 
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [ProjectResource]
+    resource_class = ProjectResource
     list_display = (
         "title",
         "area",
