@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultations.spreadsheets import TooManyRows, csv_response, xlsx_response
+from core.spreadsheets import TooManyRows, csv_response, xlsx_response
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -28,11 +28,12 @@ TOO_MANY_ROWS = _(
 
 
 class SpreadsheetExportAdmin:
-    """Put before ``core.admin.ModelAdmin`` in the bases, with ``resource_class`` set. An
-    admin with actions of its own lists these too: ``[..., *SpreadsheetExportAdmin.actions]``.
+    """Put before ``core.admin.ModelAdmin`` in the bases, with ``export_columns`` set to
+    the model's columns (consultations.resources). An admin with actions of its own lists
+    these too: ``actions = [..., *SpreadsheetExportAdmin.actions]``.
     """
 
-    resource_class = None
+    export_columns = None
     actions = ["export_selected_xlsx", "export_selected_csv"]
     change_list_template = "admin/consultations/change_list_export.html"
 
@@ -85,14 +86,14 @@ class SpreadsheetExportAdmin:
 
     def export_response(self, request, queryset, fmt):
         """The file of ``queryset``; None, with a message, when it does not fit in Excel."""
-        resource = self.resource_class(user=request.user)
+        columns = self.export_columns
         name = self.opts.verbose_name_plural
         day = timezone.localdate().isoformat()
         names = {"filename": f"{name}-{day}", "ascii_name": f"{self.opts.model_name}-{day}"}
         if fmt == CSV:
-            return csv_response(resource, queryset, **names)
+            return csv_response(columns, queryset, **names)
         try:
-            return xlsx_response([(str(name), resource, queryset)], **names)
+            return xlsx_response([(str(name), columns, queryset)], **names)
         except TooManyRows:
             self.message_user(request, TOO_MANY_ROWS, level=messages.ERROR)
             return None
