@@ -35,7 +35,7 @@ run: compilemessages
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r wuhgong organizations consultations devtools
+	$(VENV)/bin/bandit -q -c pyproject.toml -r core wuhgong organizations consultations devtools
 
 # The browser tests need Debian's Chromium; install it when missing and we may (root).
 browser:

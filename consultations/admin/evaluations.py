@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation
-from consultations.resources import EvaluationResource
+from consultations.resources import EVALUATION_COLUMNS
 from core.admin import ModelAdmin
 from organizations.admin import AreaFilter
 
@@ -21,7 +21,7 @@ def satisfaction_rate_display(evaluation):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [EvaluationResource]
+    export_columns = EVALUATION_COLUMNS
     list_display = (
         "subject",
         "evaluator",

@@ -12,7 +12,7 @@ from consultations.models import (
     Proposal,
     ProposalStatusChange,
 )
-from consultations.resources import MeetingResource, ProposalResource
+from consultations.resources import MEETING_COLUMNS, PROPOSAL_COLUMNS
 from core.admin import (
     ModelAdmin,
     PreloadedRelationsForm,
@@ -49,7 +49,7 @@ class MeetingProposalInline(ReadOnlyTabularInline):
 
 @admin.register(Meeting)
 class MeetingAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [MeetingResource]
+    export_columns = MEETING_COLUMNS
     list_display = (
         "title",
         "format",
@@ -126,7 +126,7 @@ class ProposalAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
     """Proposals are edited here, but their status moves only through consultations.services,
     which keeps the lifecycle's rules and writes its history."""
 
-    resource_classes = [ProposalResource]
+    export_columns = PROPOSAL_COLUMNS
 
     form = ProposalForm
     list_display = (
@@ -150,7 +150,7 @@ class ProposalAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
     search_fields = ("title", "description", "meeting__title", "meeting__area__name")
     autocomplete_fields = ("meeting", "raised_by", "referred_to", "project")
     readonly_fields = ("status", *RECORD_FIELDS)
-    actions = ["start_deliberation"]
+    actions = ["start_deliberation", *SpreadsheetExportAdmin.actions]
     add_fieldsets = (
         (None, {"fields": ("meeting", "raised_by", "category", "title", "description")}),
     )

@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 
 from consultations import services
 from consultations.models import Outcome
-from consultations.resources import OutcomeResource
+from consultations.resources import OUTCOME_COLUMNS
 from core.admin import ModelAdmin
 from organizations.admin import AreaFilter
 
@@ -17,7 +17,7 @@ from .history import HistoryAdmin
 
 @admin.register(Outcome)
 class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [OutcomeResource]
+    export_columns = OUTCOME_COLUMNS
     list_display = (
         "title",
         "project",
@@ -47,7 +47,7 @@ class OutcomeAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
         ),
         RECORD_FIELDSET,
     )
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", *SpreadsheetExportAdmin.actions]
 
     @admin.display(description=_("area"), ordering="project__area__code")
     def project_area(self, obj):

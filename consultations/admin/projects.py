@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import Evaluation, FundingLine, Project, ProjectUpdate, Proposal
-from consultations.resources import ProjectResource
+from consultations.resources import PROJECT_COLUMNS
 from core.admin import ModelAdmin, ReadOnlyTabularInline, StackedInline, TabularInline
 from organizations.admin import AreaFilter
 
@@ -68,7 +68,7 @@ class ProjectEvaluationInline(StackedInline):
 
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin, SpreadsheetExportAdmin, ModelAdmin):
-    resource_classes = [ProjectResource]
+    export_columns = PROJECT_COLUMNS
     list_display = (
         "title",
         "area",

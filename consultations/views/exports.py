@@ -3,7 +3,7 @@
 Each export takes the same query string as its list page and filters with the list's own
 form, always starting from ``visible_to(request.user)``: nobody can export what they could
 not open. The columns come from consultations.resources, the writing (streamed CSV, xlsx from
-a temporary file) from consultations.spreadsheets.
+a temporary file) from core.spreadsheets.
 """
 
 from django.contrib import messages
@@ -20,13 +20,13 @@ from consultations.forms.projects import ProjectFilterForm
 from consultations.forms.proposals import ProposalListFilterForm
 from consultations.models import Evaluation, Meeting, Outcome, Project, Proposal
 from consultations.resources import (
-    EvaluationResource,
-    MeetingResource,
-    OutcomeResource,
-    ProjectResource,
-    ProposalResource,
+    EVALUATION_COLUMNS,
+    MEETING_COLUMNS,
+    OUTCOME_COLUMNS,
+    PROJECT_COLUMNS,
+    PROPOSAL_COLUMNS,
 )
-from consultations.spreadsheets import TooManyRows, csv_response, xlsx_response
+from core.spreadsheets import TooManyRows, csv_response, xlsx_response
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -40,8 +40,8 @@ def _respond(request, fmt, sheets, what, back):
     day = timezone.localdate().isoformat()
     names = {"filename": f"{_(what)}-{day}", "ascii_name": f"{what}-{day}"}
     if fmt == CSV:
-        _title, resource, queryset = sheets[0]
-        return csv_response(resource, queryset, **names)
+        _title, columns, queryset = sheets[0]
+        return csv_response(columns, queryset, **names)
     try:
         return xlsx_response(sheets, **names)
     except TooManyRows:
@@ -75,10 +75,10 @@ def meeting_export(request, fmt):
     """The meeting list as filtered; the workbook adds their proposals on a second sheet,
     which makes it a file the meeting import reads back as it is."""
     meetings = meetings_for_export(request)
-    sheets = [(_("Meetings"), MeetingResource(user=request.user), meetings)]
+    sheets = [(_("Meetings"), MEETING_COLUMNS, meetings)]
     if fmt == XLSX:
         proposals = proposals_of(meetings, request.user)
-        sheets.append((_("Proposals"), ProposalResource(user=request.user), proposals))
+        sheets.append((_("Proposals"), PROPOSAL_COLUMNS, proposals))
     return _respond(request, fmt, sheets, gettext_noop("meetings"), "meeting_list")
 
 
@@ -86,7 +86,7 @@ def meeting_export(request, fmt):
 def proposal_export(request, fmt):
     filters = ProposalListFilterForm(request.GET or None, user=request.user)
     proposals = filters.filter(Proposal.objects.visible_to(request.user))
-    sheets = [(_("Proposals"), ProposalResource(user=request.user), proposals)]
+    sheets = [(_("Proposals"), PROPOSAL_COLUMNS, proposals)]
     return _respond(request, fmt, sheets, gettext_noop("proposals"), "proposal_list")
 
 
@@ -94,7 +94,7 @@ def proposal_export(request, fmt):
 def project_export(request, fmt):
     filters = ProjectFilterForm(request.GET or None, user=request.user)
     projects = filters.filter(Project.objects.visible_to(request.user))
-    sheets = [(_("Projects"), ProjectResource(user=request.user), projects)]
+    sheets = [(_("Projects"), PROJECT_COLUMNS, projects)]
     return _respond(request, fmt, sheets, gettext_noop("projects"), "project_list")
 
 
@@ -105,7 +105,7 @@ def evaluation_export(request, fmt):
     evaluations = filters.filter(
         Evaluation.objects.visible_to(request.user), date_field="evaluated_on"
     ).order_by("-evaluated_on", "-id")
-    sheets = [(_("Evaluations"), EvaluationResource(user=request.user), evaluations)]
+    sheets = [(_("Evaluations"), EVALUATION_COLUMNS, evaluations)]
     return _respond(request, fmt, sheets, gettext_noop("evaluations"), "project_list")
 
 
@@ -116,5 +116,5 @@ def outcome_export(request, fmt):
     outcomes = filters.filter(
         Outcome.objects.visible_to(request.user), date_field="disclosed_on"
     ).order_by("project__area__code", "-disclosed_on", "-id")
-    sheets = [(_("Outcomes"), OutcomeResource(user=request.user), outcomes)]
+    sheets = [(_("Outcomes"), OUTCOME_COLUMNS, outcomes)]
     return _respond(request, fmt, sheets, gettext_noop("outcomes"), "project_list")

@@ -34,21 +34,20 @@ from consultations.importing import (
     run_import,
 )
 from consultations.models import MeetingFormat, ProposalCategory, ProposalStatus
-from consultations.resources import (
+from consultations.resources import MeetingResource, ProposalResource
+from consultations.resources.widgets import (
     AreaWidget,
     ChoiceWidget,
     CountWidget,
     DateTimeWidget,
     DateWidget,
     MeetingKeyWidget,
-    MeetingResource,
     OrganizationsWidget,
     OrganizationWidget,
     PersonWidget,
-    ProposalResource,
     YesNoWidget,
 )
-from consultations.spreadsheets import workbook_response
+from core.spreadsheets import workbook_response
 from organizations.models import Area, AreaLevel
 
 IMPORT_SALT = "wuhgong.meeting-import"

@@ -203,26 +203,26 @@ def current_rss_mb():
 
 
 def existing(what, rows):
-    """(resource class, queryset) of an export of the rows already there, as a
+    """(columns, queryset) of an export of the rows already there, as a
     province-wide superuser who is not saved (nothing is written)."""
     from consultations import resources
     from consultations.models import Evaluation, Meeting, Outcome, Project, Proposal
     from organizations.models import User
 
     user = User(username="export-bench", is_superuser=True)
-    model, resource_class, order = {
-        "meetings": (Meeting, resources.MeetingResource, ("-starts_at", "-id")),
-        "proposals": (Proposal, resources.ProposalResource, ("-created_at", "-id")),
-        "projects": (Project, resources.ProjectResource, ("-created_at", "-id")),
-        "evaluations": (Evaluation, resources.EvaluationResource, ("-evaluated_on", "-id")),
+    model, columns, order = {
+        "meetings": (Meeting, resources.MEETING_COLUMNS, ("-starts_at", "-id")),
+        "proposals": (Proposal, resources.PROPOSAL_COLUMNS, ("-created_at", "-id")),
+        "projects": (Project, resources.PROJECT_COLUMNS, ("-created_at", "-id")),
+        "evaluations": (Evaluation, resources.EVALUATION_COLUMNS, ("-evaluated_on", "-id")),
         "outcomes": (
             Outcome,
-            resources.OutcomeResource,
+            resources.OUTCOME_COLUMNS,
             ("project__area__code", "-disclosed_on", "-id"),
         ),
     }[what]
     queryset = model.objects.visible_to(user).order_by(*order)
-    return resource_class(user=user), queryset[:rows] if rows else queryset
+    return columns, queryset[:rows] if rows else queryset
 
 
 def measure(kind, trace, what=None, rows=0):
@@ -231,8 +231,8 @@ def measure(kind, trace, what=None, rows=0):
     from django.utils import translation
 
     from consultations.models import Meeting
-    from consultations.resources import MeetingResource
-    from consultations.spreadsheets import csv_response, xlsx_response
+    from consultations.resources import MEETING_COLUMNS
+    from core.spreadsheets import csv_response, xlsx_response
     from organizations.models import Area
 
     translation.activate("zh-hans")
@@ -249,7 +249,7 @@ def measure(kind, trace, what=None, rows=0):
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
-    resource_ = resource_ or MeetingResource(user=superuser())
+    resource_ = resource_ or MEETING_COLUMNS
     if kind == "csv":
         response = csv_response(resource_, meetings, "会议")
     else:

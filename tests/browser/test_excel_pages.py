@@ -1,5 +1,5 @@
 """In a real browser: exporting from the meeting list, importing a workbook through its
-preview, and the admin's export page, all under the Content-Security-Policy."""
+preview, and the admin's export link and action, all under the Content-Security-Policy."""
 
 import pytest
 
@@ -51,16 +51,20 @@ def test_import_a_workbook_through_its_preview(
     assert violations == []
 
 
-def test_admin_export_page_works_under_the_policy(page, live_server, admin_user, village):
+def test_admin_exports_work_under_the_policy(page, live_server, admin_user, village):
     violations = _collect_policy_violations(page)
     MeetingFactory(area=village, title="管理端导出")
+    MeetingFactory(area=village, title="另一次会议")
     sign_in(page, live_server, "admin", "wuhgong-test")
-    page.goto(f"{live_server.url}/admin/consultations/meeting/")
-    page.click(".object-tools a.export_link")
-    page.wait_for_selector("select[name=format]")
-    page.select_option("select[name=format]", "1")  # CSV
+    page.goto(f"{live_server.url}/admin/consultations/meeting/?q=管理端")
     with page.expect_download() as download:
-        page.click("input[type=submit]")
+        page.click(".object-tools a.export_link[href*='/export/csv/']")
     content = download.value.path().read_bytes().decode("utf-8-sig")
     assert "管理端导出" in content
+    assert "另一次会议" not in content  # the changelist's search
+    page.check("#action-toggle")
+    page.select_option("select[name=action]", "export_selected_xlsx")
+    with page.expect_download() as download:
+        page.click("button[name=index]")
+    assert download.value.suggested_filename.endswith(".xlsx")
     assert violations == []

@@ -682,3 +682,16 @@ def test_preview_escapes_what_the_file_says(village, village_committee):
     html = response.content.decode()
     assert script not in html
     assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("resource_class", [MeetingResource, ProposalResource])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_import_reads_every_column_the_export_writes(resource_class, language):
+    # A workbook exported from the site imports as it is: one field per exported column,
+    # under the same header, in the same order.
+    with translation.override(language):
+        resource = resource_class()
+        columns = resource.columns
+        assert sorted(resource.fields) == sorted(columns.names)
+        assert resource.headers() == columns.headers()
+        assert [field.column_name for field in resource.get_import_fields()] == columns.headers()
