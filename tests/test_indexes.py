@@ -156,7 +156,7 @@ def _node_types(queryset):
 
 
 def test_a_deep_page_finds_its_ids_from_the_index_alone(province):
-    # ListPaginator's deferred join (wuhgong/pagination.py): the ids of page 100 come from the
+    # ListPaginator's deferred join (core/pagination.py): the ids of page 100 come from the
     # index on (starts_at, id), and only those 25 meetings are read whole. (Index-only once
     # VACUUM has set the visibility map, which a test's transaction cannot do.)
     ordered = Meeting.objects.select_related("area").order_by("-starts_at", "-id")
