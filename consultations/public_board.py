@@ -106,11 +106,6 @@ def board_filter(area, lookup):
     return Q(**{lookup: area.code})
 
 
-def board_code(code):
-    """The code of the board that shows a record of the area with this code."""
-    return code[:12] if len(code) > 12 else code
-
-
 # -- what a board shows ------------------------------------------------------------------
 
 # Rows of each kind on a board; the rest are one click away on the section's own page.

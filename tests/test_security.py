@@ -484,11 +484,13 @@ def test_healthz_accepts_only_reads(client):
     assert client.post("/healthz").status_code == 405
 
 
-def test_postgresql_connections_run_without_jit_unless_asked():
+def test_postgresql_connections_run_without_jit_or_parallel_workers_unless_asked():
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
     )
     url = "postgres://postgres@127.0.0.1:5432/wuhgong"
-    assert run_in_production(code, DATABASE_URL=url).stdout.strip() == "-c jit=off"
-    assert run_in_production(code, DATABASE_URL=url, PG_JIT="1").stdout.strip() == ""
+    plain = "-c jit=off -c max_parallel_workers_per_gather=0"
+    assert run_in_production(code, DATABASE_URL=url).stdout.strip() == plain
+    asked = run_in_production(code, DATABASE_URL=url, PG_JIT="1", PG_PARALLEL="1")
+    assert asked.stdout.strip() == ""

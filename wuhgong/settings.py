@@ -108,12 +108,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # request); the health check drops one the server has closed. See docs/deploy.md.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # No JIT compilation: it pays off for analytical queries over millions of rows, and
-    # costs more than it saves on the counts and report queries of a page
-    # (docs/benchmarks.md). PG_JIT=1 turns it back on.
+    # No JIT compilation and no parallel workers: they pay off for analytical queries over
+    # millions of rows, while every query here walks one area's rows by index, and compiling
+    # or starting workers costs more than the walk (docs/benchmarks.md). PG_JIT=1 and
+    # PG_PARALLEL=1 turn them back on.
     options = DATABASES["default"].setdefault("OPTIONS", {})
+    flags = [options.get("options")]
     if not env.bool("PG_JIT", default=False):
-        options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
+        flags.append("-c jit=off")
+    if not env.bool("PG_PARALLEL", default=False):
+        flags.append("-c max_parallel_workers_per_gather=0")
+    options["options"] = " ".join(filter(None, flags))
     # Parameters bound by the server, so that psycopg prepares the statements a worker
     # runs again and again (after PG_PREPARE_THRESHOLD runs on its connection) and
     # PostgreSQL plans them once: planning a page's joins costs more than running them

@@ -7,11 +7,8 @@ read is saved or deleted, and says when they were computed; ``build_report`` com
 afresh. Both return a ``Report`` whose rows carry the labels of the language in use.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-
-from django.db import connection, transaction
 
 from consultations.models import FundingSource as S
 from consultations.models import MeetingFormat, ProjectStatus, ProposalStatus
@@ -51,42 +48,19 @@ class Report:
         return self.scope.period
 
 
-@contextmanager
-def _planned_for_index_walks():
-    """The report's queries each walk one area's rows by index, in tens of milliseconds.
-
-    PostgreSQL compiles a query to machine code (JIT) when its estimated cost is high, which
-    these reach over a long period or a large area, and compiling takes longer than the
-    work (docs/benchmarks.md). It also plans parallel workers for
-    some, which start slowly on a busy server and each redo the same walk (every worker
-    sorted the same county's 20,000 proposals). So the report's queries run without JIT and
-    without parallel workers, in a transaction of their own so that the settings end with
-    them (SET LOCAL).
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        yield
-
-
 def compute_figures(scope: Scope) -> dict:
     """Every figure of the report for ``scope``, in a fixed number of queries, as plain
     values that can be pickled into the cache."""
-    with _planned_for_index_walks():
-        groups = evaluation_groups(scope)
-        return {
-            "meetings": meeting_figures(scope),
-            "proposals": proposal_figures(scope),
-            "projects": project_figures(scope),
-            "satisfaction": satisfaction_figures(scope, groups),
-            "outcomes": outcome_figures(scope),
-            "ranking": ranking_figures(scope, groups),
-            "targets": target_figures(scope),
-        }
+    groups = evaluation_groups(scope)
+    return {
+        "meetings": meeting_figures(scope),
+        "proposals": proposal_figures(scope),
+        "projects": project_figures(scope),
+        "satisfaction": satisfaction_figures(scope, groups),
+        "outcomes": outcome_figures(scope),
+        "ranking": ranking_figures(scope, groups),
+        "targets": target_figures(scope),
+    }
 
 
 def _labelled(rows, key, choices):

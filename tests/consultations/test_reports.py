@@ -654,11 +654,9 @@ def _count(client, url, params):
 # and government, by status, funding by source; the town and village names of the
 # satisfaction tables; outcomes; the ranking: meetings, adoption, completion and villagers'
 # share per town, and the towns; whether any target applies, the targets and the villages
-# behind them. On PostgreSQL they run in a transaction of their own with two settings (JIT
-# and parallel workers off: consultations/reports/__init__.py), which the test client sees
-# as a savepoint, the two SETs and its release. The page around them (session, user, the
-# area filter) makes the few others; the filter's options are kept with the figures.
-REPORT_QUERIES = 21 + (4 if connection.vendor == "postgresql" else 0)
+# behind them. The page around them (session, user, the area filter and its options) makes
+# the few others.
+REPORT_QUERIES = 21
 
 
 def test_report_page_queries_do_not_grow_with_the_data(client, world, county, county_staff):
