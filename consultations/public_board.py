@@ -161,11 +161,6 @@ SATISFIED = F("satisfied") + F("basically_satisfied")
 BALLOTS = F("satisfied") + F("basically_satisfied") + F("dissatisfied")
 
 
-def satisfaction_rate():
-    """An evaluation's (or a sum of evaluations') satisfied share of the ballots, in %."""
-    return satisfaction_percent(SATISFIED, BALLOTS)
-
-
 def satisfaction_percent(satisfied, ballots):
     """Satisfied and basically satisfied ballots as a percentage of all, one decimal."""
     return Round(

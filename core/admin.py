@@ -3,7 +3,7 @@
 Four promises hold for every admin page built on ``WuhgongAdminMixin``:
 - it shows and offers only what the user may see (``organizations.scoping``);
 - it runs a fixed number of queries however many rows it shows;
-- a changelist never counts millions of rows (``EstimatedCountPaginator``);
+- a changelist never counts millions of rows (``core.pagination.ListPaginator``);
 - only administrators (superusers) may delete.
 """
 
@@ -33,15 +33,6 @@ def stamp_recorder(obj, user):
     for name in RECORDER_FIELDS:
         if hasattr(obj, f"{name}_id") and getattr(obj, f"{name}_id") is None:
             setattr(obj, name, user)
-
-
-class EstimatedCountPaginator(ListPaginator):
-    """The changelists' paginator: never counts millions of rows on PostgreSQL, reads deep
-    pages by deferred join (``core.pagination``); an estimated count reads "about N"."""
-
-    @property
-    def count_is_estimated(self):
-        return self.estimated
 
 
 class PreloadedAutocompleteSelect(AutocompleteSelect):
@@ -85,7 +76,7 @@ class WuhgongAdminMixin:
     """Scoping and query-frugal choices, for model admins and inlines."""
 
     # Lists of millions of rows: no COUNT(*) of the whole table, no counts per filter choice.
-    paginator = EstimatedCountPaginator
+    paginator = ListPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     # Every cell of a row goes through lookup, formatting and escaping: 50 rows a page rather

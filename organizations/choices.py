@@ -36,13 +36,6 @@ class ValueChoices(forms.models.ModelChoiceIterator):
         # A foreign key's field names its target column ("id"), a many-to-many's none.
         columns = ("pk" if by_pk else key, *self.field.label_lookups)
         sources = getattr(self.field, "option_sources", None)
-        shared = getattr(self.field, "shared_rows", None)
-        if shared is not None and by_pk:
-            offered = shared(columns)
-            # The record's own values usually lie among those offered: no union to read.
-            own = {str(pk) for pk in self.field.own_values}
-            if not sources or own <= {str(row[0]) for row in offered}:
-                return offered
         if not sources:
             return list(self.queryset.values_list(*columns))
         # The union of the sources, in the field's order (each ordering column is selected
@@ -144,27 +137,11 @@ def _bounded(queryset, user, within, keep):
     return (offered, queryset.filter(pk__in=keep)) if keep else (offered,)
 
 
-class _SharedRows:
-    """The options several fields of one form offer alike (a meeting's host and attending
-    organizations: a county's 800), read once for all of them, per set of columns."""
-
-    def __init__(self, queryset):
-        self.queryset = queryset
-        self.read = {}
-
-    def __call__(self, columns):
-        if columns not in self.read:
-            self.read[columns] = list(self.queryset.values_list(*columns))
-        return self.read[columns]
-
-
-def _limit(field, sources, ordering, related, *, shared=None, own=()):
+def _limit(field, sources, ordering, related):
     """Accept what any of ``sources`` holds; read the options as their union
     (``ValueChoices``). Checking one posted value, an OR of the sources is an index lookup by
     id; listing every option, an OR across the join to the area would read the whole table
-    (every organization of a province), where the union reads two indexes. ``shared``: the
-    first source's rows, read once for every field offering them; the union is read only
-    when the field's ``own`` values lie outside them."""
+    (every organization of a province), where the union reads two indexes."""
     accepted = sources[0]
     for source in sources[1:]:
         accepted = accepted | source
@@ -173,7 +150,6 @@ def _limit(field, sources, ordering, related, *, shared=None, own=()):
     field.queryset = accepted.select_related(*related) if related else accepted
     field.option_sources = sources if len(sources) > 1 else None
     field.option_ordering = ordering
-    field.shared_rows, field.own_values = shared, own
 
 
 def _current(form, name):
@@ -194,13 +170,9 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
         (Organization, organizations, ("area__code", "name"), ("area",)),
         (Person, people, ("area__code", "name"), ()),
     ):
-        shared = None
         for name in names:
-            own = _current(form, name)
-            sources = _bounded(model.objects, user, within, own)
-            if shared is None and len(names) > 1:
-                shared = _SharedRows(sources[0].order_by(*ordering))
-            _limit(form.fields[name], sources, ordering, related, shared=shared, own=own)
+            sources = _bounded(model.objects, user, within, _current(form, name))
+            _limit(form.fields[name], sources, ordering, related)
 
 
 def as_id(value):

@@ -48,11 +48,6 @@ class ScopedQuerySet(models.QuerySet):
     # a county's rows are then one index range in date order, with no join to the areas.
     county_code_lookup = None
 
-    @property
-    def area_code_lookups(self):
-        """Every path from a row to the code of an area it belongs to."""
-        return (self.area_code_lookup,)
-
     def within(self, area):
         """Rows in this area or anywhere under it: one indexed prefix match on the code,
         or on the row's county code first where it keeps one."""

@@ -35,8 +35,7 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
-from core.admin import EstimatedCountPaginator
-from core.pagination import TEXT_COUNT_CAP
+from core.pagination import TEXT_COUNT_CAP, ListPaginator
 from organizations.models import Area, AreaLevel, Membership, Organization, Person
 
 from .factories import HamletFactory, MeetingFactory, VillageFactory
@@ -101,7 +100,7 @@ def test_unfiltered_changelist_counts_at_most_a_capped_number(
 ):
     MeetingFactory.create_batch(12, area=village)
     analyze(Meeting)
-    monkeypatch.setattr(EstimatedCountPaginator, "count_cap", 5)
+    monkeypatch.setattr(ListPaginator, "count_cap", 5)
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(MEETINGS)
@@ -114,12 +113,12 @@ def test_unfiltered_changelist_counts_at_most_a_capped_number(
     if POSTGRESQL:
         (count,) = counts(queries)  # no COUNT(*) of the whole table
         assert re.search(r"LIMIT 6\b", count)
-        assert cl.paginator.count_is_estimated
+        assert cl.paginator.estimated
         assert cl.result_count == 12  # ANALYZE read every row of so small a table
         assert "about 12 meetings" in response.text
     else:
         assert len(counts(queries)) == 1  # SQLite counts, once (no full count beside)
-        assert not cl.paginator.count_is_estimated
+        assert not cl.paginator.estimated
         assert cl.result_count == 12
 
 
@@ -129,7 +128,7 @@ def test_filtered_changelist_counts_at_most_a_capped_number(
     MeetingFactory.create_batch(8, area=village, format=MeetingFormat.COURTYARD)
     MeetingFactory.create_batch(2, area=village, format=MeetingFormat.EVENING_TALK)
     analyze(Meeting)
-    monkeypatch.setattr(EstimatedCountPaginator, "count_cap", 3)
+    monkeypatch.setattr(ListPaginator, "count_cap", 3)
 
     with CaptureQueriesContext(connection) as queries:
         response = admin_client.get(MEETINGS, {"format__exact": MeetingFormat.COURTYARD})
@@ -140,7 +139,7 @@ def test_filtered_changelist_counts_at_most_a_capped_number(
     if POSTGRESQL:
         (count,) = counts(queries)
         assert re.search(r"LIMIT 4\b", count)  # counted 4 rows, not all 8
-        assert cl.paginator.count_is_estimated
+        assert cl.paginator.estimated
         assert cl.result_count >= 4  # the planner's estimate, never below what was counted
         assert "about" in response.text
     else:
@@ -167,7 +166,7 @@ def test_a_small_filtered_list_is_counted_exactly(admin_client, small_pages, vil
 
     cl = response.context["cl"]
     assert cl.result_count == 2
-    assert not cl.paginator.count_is_estimated
+    assert not cl.paginator.estimated
     assert "2 meetings" in response.text
     assert "about" not in response.text
 
@@ -177,7 +176,7 @@ def test_deep_pages_show_the_same_rows_as_offset_pages(
 ):
     MeetingFactory.create_batch(12, area=village)
     expected = list(Meeting.objects.order_by("-starts_at", "-id").values_list("pk", flat=True))
-    monkeypatch.setattr(EstimatedCountPaginator, "deep_offset", 0)
+    monkeypatch.setattr(ListPaginator, "deep_offset", 0)
 
     for page in (1, 2, 3):
         response = admin_client.get(MEETINGS, {"p": page})
@@ -205,7 +204,7 @@ def test_staff_count_only_their_area_and_exactly(client, town_staff, village, ot
 
     cl = response.context["cl"]
     assert cl.result_count == 3  # the scope is a filter: never the table's estimate
-    assert not cl.paginator.count_is_estimated
+    assert not cl.paginator.estimated
     assert {m.area for m in cl.result_list} == {village}
 
 

@@ -40,11 +40,6 @@ def satisfaction_rate_expression(prefix=""):
 
 class EvaluationQuerySet(ScopedQuerySet):
     SUBJECTS = ("project", "meeting", "proposal")
-    area_code_lookups = (
-        "project__area__code",
-        "meeting__area__code",
-        "proposal__meeting__area__code",
-    )
 
     def within(self, area):
         """An evaluation belongs where its subject (project, meeting or reply) belongs.

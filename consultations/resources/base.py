@@ -71,6 +71,14 @@ class SpreadsheetResource(resources.ModelResource):
     #: Database constraint name -> the field whose column a violation is reported on.
     constraint_columns = {}
 
+    class Meta:
+        # A recorded row the sheet leaves as it is is reported, not saved again; each row is
+        # checked by the model's own validation.
+        skip_unchanged = True
+        report_skipped = True
+        skip_html_diff = True
+        clean_model_instances = True
+
     def __init__(self, *, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user

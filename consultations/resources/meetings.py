@@ -174,10 +174,6 @@ class MeetingResource(SpreadsheetResource):
         model = Meeting
         fields = MEETING_COLUMNS.names
         import_id_fields = ("area", "starts_at", "title")
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True
-        clean_model_instances = True
 
     def before_import(self, dataset, **kwargs):
         # One query for every recorded meeting the rows may match, instead of one per row.
@@ -290,10 +286,6 @@ class ProposalResource(SpreadsheetResource):
         model = Proposal
         fields = PROPOSAL_COLUMNS.names
         import_id_fields = ("meeting", "title")
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True
-        clean_model_instances = True
 
     def before_import(self, dataset, **kwargs):
         # Two queries for every meeting and proposal the rows may name (the meetings sheet's

@@ -37,6 +37,7 @@ from consultations.models import (
     Stewardship,
     StewardshipLog,
 )
+from consultations.models.evaluations import satisfaction_rate_expression
 from core import uploads
 from organizations.models import Area, AreaLevel
 
@@ -223,7 +224,7 @@ def public_matter(request, pk):
     )
     evaluations = list(
         Evaluation.objects.filter(project=project)
-        .annotate(rate=public_board.satisfaction_rate())
+        .annotate(rate=satisfaction_rate_expression())
         .order_by("evaluated_on", "id")
     )
     stages = chain.stages(

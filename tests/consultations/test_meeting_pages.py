@@ -616,13 +616,13 @@ def test_form_queries_do_not_grow_with_records_outside_the_working_area(
         PersonFactory.create_batch(3, area=village_elsewhere)
         OrganizationFactory(area=village, name=f"陆水村队{n}")
         PersonFactory(area=village, name=f"陆水村人{n}")
-    # Create: session, user, the working area by its code, areas, organizations (once for
-    # host and attending alike), people. Edit: session, user, the meeting, its county, the
-    # same choices, the attending organizations chosen, the attachments.
-    assert [count_queries(client, url) for url in urls] == small == [6, 9]
+    # Create: session, user, the working area by its code, areas, organizations (host, then
+    # attending), people. Edit: session, user, the meeting, its county, the same choices,
+    # the attending organizations chosen, the attachments.
+    assert [count_queries(client, url) for url in urls] == small == [7, 10]
 
 
-def test_host_and_attending_share_one_read_unless_a_value_lies_outside(
+def test_a_value_outside_the_working_area_stays_a_choice_of_its_own_field(
     client, admin_user, village, elsewhere
 ):
     from django.db import connection
@@ -641,13 +641,12 @@ def test_host_and_attending_share_one_read_unless_a_value_lies_outside(
         # The options' reads, as plain values (the chosen attendees are read as records).
         return body, len([sql for sql in reads if f'"{table}"."name" AS "name"' in sql])
 
-    # Both fields offer the county's organizations: one read.
+    # Each field reads the county's organizations.
     meeting = MeetingFactory(area=village, host_organization=inside)
     meeting.attending_organizations.add(inside)
     body, reads = organization_reads(reverse("meeting_edit", args=[meeting.pk]))
-    assert reads == 1 and body.count(f'<option value="{inside.pk}" selected>') == 2
-    # The host lies in another county: its field reads the union that keeps it; the
-    # attending organizations still share the county's read.
+    assert reads == 2 and body.count(f'<option value="{inside.pk}" selected>') == 2
+    # The host lies in another county: its field reads the union that keeps it.
     meeting.host_organization = outside
     meeting.save()
     body, reads = organization_reads(reverse("meeting_edit", args=[meeting.pk]))
