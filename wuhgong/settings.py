@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Its Jinja2 widget templates, which the form renderer below finds (TemplatesSetting).
+    "django.forms",
     "axes",
     "csp",
     "simple_history",
@@ -78,7 +80,13 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "wuhgong.urls"
 
+# Form widgets render through Django's own Jinja2 templates (django/forms/jinja2/), found by
+# the Jinja2 engine, which holds no other templates: a select of a hundred areas or a form of
+# a dozen fields renders several times faster than through the Django template language,
+# with the same markup. Every page, and the admin's own widgets, stay with the engine after it.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
+    {"BACKEND": "django.template.backends.jinja2.Jinja2", "APP_DIRS": True},
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

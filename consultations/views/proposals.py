@@ -82,6 +82,14 @@ class Step:
     def url_name(self):
         return f"proposal_{self.name}"
 
+    def is_open(self, proposal):
+        """Whether this step can be taken now (``refusal`` says why not, in words)."""
+        if self.to_status is not None:
+            return self.to_status in services.allowed_transitions(proposal)
+        if self.name == "reply":
+            return proposal.status == S.REFERRED and proposal.replied_at is None
+        return proposal.replied_at is not None and proposal.feedback_at is None
+
     def refusal(self, proposal):
         """Why this step cannot be taken now, or None when it can."""
         if self.to_status is not None:
@@ -215,7 +223,7 @@ STEPS = {
 
 def available_actions(proposal) -> list[str]:
     """The names of the steps this proposal may take now, in the order they are offered."""
-    return [name for name, step in STEPS.items() if step.refusal(proposal) is None]
+    return [name for name, step in STEPS.items() if step.is_open(proposal)]
 
 
 def proposal_actions(proposal) -> list[dict]:

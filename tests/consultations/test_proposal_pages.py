@@ -894,3 +894,17 @@ def test_proposal_form_queries_do_not_grow_with_people_elsewhere(
         client.get(url)
     # session, user, the meeting with its area, its county, the people to choose from.
     assert len(large) == len(small) == 5
+
+
+@pytest.mark.parametrize("status", list(S))
+@pytest.mark.parametrize("replied", [False, True])
+@pytest.mark.parametrize("fed_back", [False, True])
+def test_a_step_is_offered_exactly_when_it_would_not_be_refused(status, replied, fed_back):
+    from consultations.views.proposals import STEPS
+
+    when = dt.datetime(2024, 10, 31, 9, tzinfo=dt.UTC)
+    proposal = Proposal(
+        status=status, replied_at=when if replied else None, feedback_at=when if fed_back else None
+    )
+    for step in STEPS.values():
+        assert step.is_open(proposal) == (step.refusal(proposal) is None), step.name
