@@ -40,7 +40,7 @@
           return '<div class="no-results">' + escaped(words.none || "No match") + "</div>";
         },
         loading: function () {
-          return '<div class="spinner">' + escaped(words.loading || "Searching…") + "</div>";
+          return '<div class="no-results">' + escaped(words.loading || "Searching…") + "</div>";
         },
       },
     });
