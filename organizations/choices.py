@@ -154,8 +154,8 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
     picked by searching the same scope (``Picker``)."""
     for model, names, kind in (
         (Area, areas, None),
-        (Organization, organizations, "organizations"),
-        (Person, people, "people"),
+        (Organization, organizations, "org_choices"),
+        (Person, people, "people_choices"),
     ):
         for name in names:
             offered = model.objects.visible_to(user)
@@ -167,7 +167,7 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
                 continue
             # The area is part of a chosen value's label (and of an organization's checks).
             field.queryset = accepted.select_related("area")
-            search_within(field, reverse("choices", args=[kind]), within)
+            search_within(field, reverse(kind), within)
 
 
 def as_id(value):

@@ -214,7 +214,7 @@ class ReferForm(StepForm):
         area, units = self.proposal.meeting.area, self.fields["handling_unit"]
         units.queryset = Organization.objects.handling_units_for(self.user, area)
         units.queryset = units.queryset.select_related("area")
-        search_within(units, reverse("choices", args=["organizations"]), units_for=area.code)
+        search_within(units, reverse("org_choices"), units_for=area.code)
         self.fields["due_on"].initial = timezone.localdate() + timedelta(days=30)
 
     def clean_due_on(self):
