@@ -52,6 +52,7 @@ urlpatterns = [
     # 共建 共管 共评 共享 projects and what follows them
     path("projects/", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_create, name="project_create"),
+    path("projects/new/proposals/", projects.proposal_choices, name="proposal_choices"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
     path("projects/<int:pk>/history/", projects.project_history, name="project_history"),

@@ -1,9 +1,12 @@
 """Choices of areas, organizations and people that stay short at any scale, within what the
-user may see (the scoping of ``organizations.scoping``), for the staff forms and filters."""
+user may see (the scoping of ``organizations.scoping``), for the staff forms and filters:
+people and organizations are picked by searching (``Picker``, ``views/choices.py``)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from organizations.models import (
     CODE_LENGTH,
@@ -16,67 +19,67 @@ from organizations.models import (
 from organizations.scoping import county_code, sees_everything, user_area
 
 
-class ValueChoices(forms.models.ModelChoiceIterator):
-    """(value, label) pairs read as plain values in one query: no model instance per option
-    (most of the time of a form offering a county's 800 organizations), and no server-side
-    cursor (``ModelChoiceIterator`` uses ``iterator()``, which on PostgreSQL declares a
-    cursor and fetches from it). The field names the columns of its label
-    (``label_lookups``) and writes it from them (``label_from_values``)."""
+def _indented(level, name):
+    return "\u3000" * (level - 1) + name
+
+
+class AreaChoices(forms.models.ModelChoiceIterator):
+    """Areas as (value, indented name) pairs read as plain values in one query: no model
+    instance per option of a working area's hundreds."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for value, *columns in self.rows():
-            yield (value, self.field.label_from_values(*columns))
-
-    def rows(self):
-        """The options' values and label columns, read from the database."""
         key = self.field.to_field_name or "pk"
-        by_pk = key in ("pk", self.queryset.model._meta.pk.name)
-        # A foreign key's field names its target column ("id"), a many-to-many's none.
-        columns = ("pk" if by_pk else key, *self.field.label_lookups)
-        sources = getattr(self.field, "option_sources", None)
-        if not sources:
-            return list(self.queryset.values_list(*columns))
-        # The union of the sources, in the field's order (each ordering column is selected
-        # under a name of its own, as ORDER BY of a UNION must name selected columns).
-        order = {f"_order{i}": F(lookup) for i, lookup in enumerate(self.field.option_ordering)}
-        first, *others = (
-            source.order_by().annotate(**order).values_list(*columns, *order) for source in sources
-        )
-        return [row[: len(columns)] for row in first.union(*others).order_by(*order)]
-
-
-def _indented(level, name):
-    return "\u3000" * (level - 1) + name
+        for value, level, name in self.queryset.values_list(key, "level", "name"):
+            yield (value, _indented(level, name))
 
 
 class AreaChoiceField(forms.ModelChoiceField):
     """Areas indented by level so the tree reads in a plain select."""
 
-    iterator = ValueChoices
-    label_lookups = ("level", "name")
-
-    def label_from_values(self, level, name):
-        return _indented(level, name)
+    iterator = AreaChoices
 
     def label_from_instance(self, obj):
         return _indented(obj.level, obj.name)
 
 
-class _ByName:
-    """Options labelled by name as ``str()`` labels organizations and people, read as plain
-    values (``ValueChoices``)."""
-
-    iterator = ValueChoices
-    label_lookups = ("name",)
-
-    def label_from_values(self, name):
-        return name
+def choice_label(obj):
+    """A person or an organization as pickers offer them, so that namesakes differ: name ·
+    area · category (a person) or kind (an organization). Reads ``obj.area``."""
+    kind = obj.get_category_display() if isinstance(obj, Person) else obj.get_kind_display()
+    return f"{obj.name} · {obj.area.name} · {kind}"
 
 
-class NamedChoiceField(_ByName, forms.ModelChoiceField):
-    """An organization or a person, its options read as plain values."""
+class Picker(forms.Select):
+    """A select holding only its chosen option(s), so the page never reads a working area's
+    hundreds; ``static/js/pickers.js`` (Tom Select) searches at ``data-search-url``
+    (``search_within``) as the user types. The field still validates against its whole
+    scoped queryset. Without the script the chosen value(s) post back, so a record saves
+    unchanged; choosing another needs it (staff pages only; the public board has none)."""
+
+    def optgroups(self, name, value, attrs=None):
+        field = self.choices.field
+        chosen = {as_id(item) for item in value} - {None}
+        options = [] if self.allow_multiple_selected else [("", field.empty_label or "")]
+        if chosen:
+            rows = self.choices.queryset.filter(pk__in=chosen)
+            options += [(obj.pk, field.label_from_instance(obj)) for obj in rows]
+        return [
+            (None, [self.create_option(name, key, label, key in chosen, index)], index)
+            for index, (key, label) in enumerate(options)
+        ]
+
+
+class MultiplePicker(Picker, forms.SelectMultiple):
+    """Several people or organizations, picked as ``Picker`` picks one."""
+
+
+class NamedChoiceField(forms.ModelChoiceField):
+    """An organization or a person, picked by searching (``Picker``)."""
+
+    widget = Picker
+    label_from_instance = staticmethod(choice_label)
 
 
 class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -85,17 +88,25 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         for pk in value if isinstance(value, list | tuple) else ():
-            if str(pk).isdigit() and len(str(pk)) > 18:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
+            if str(pk).isdigit() and as_id(pk) is None:
+                message = self.error_messages["invalid_choice"]
+                raise ValidationError(message, code="invalid_choice", params={"value": pk})
         return super().clean(value)
 
 
-class NamedMultipleChoiceField(_ByName, SafeModelMultipleChoiceField):
+class NamedMultipleChoiceField(SafeModelMultipleChoiceField):
     """Several organizations or people, as ``NamedChoiceField`` offers one."""
+
+    widget = MultiplePicker
+    label_from_instance = staticmethod(choice_label)
+
+
+def search_within(field, url, within=None, **query):
+    """Point ``field``'s picker at the search at ``url``, within the working area and with
+    any other parameters of that search."""
+    if within is not None:
+        query["within"] = within.code
+    field.widget.attrs["data-search-url"] = f"{url}?{urlencode(query)}" if query else url
 
 
 def working_area(request, record_area=None, *, key="code"):
@@ -126,32 +137,6 @@ def working_area(request, record_area=None, *, key="code"):
     return own if named is None else named
 
 
-def _bounded(queryset, user, within, keep):
-    """What the user may choose inside ``within``, and the record's own values (``keep``)
-    even where they lie outside, as the querysets the options are read from."""
-    offered = queryset.visible_to(user)
-    if within is not None:
-        offered = offered.within(within)
-    # The record's own values stay, even those the user may not choose themselves (a county
-    # body hosting a village's meeting, edited by the town): the record's page names them.
-    return (offered, queryset.filter(pk__in=keep)) if keep else (offered,)
-
-
-def _limit(field, sources, ordering, related):
-    """Accept what any of ``sources`` holds; read the options as their union
-    (``ValueChoices``). Checking one posted value, an OR of the sources is an index lookup by
-    id; listing every option, an OR across the join to the area would read the whole table
-    (every organization of a province), where the union reads two indexes."""
-    accepted = sources[0]
-    for source in sources[1:]:
-        accepted = accepted | source
-    accepted = accepted.order_by(*ordering)
-    # The related rows a chosen value's label or checks read (an organization's area).
-    field.queryset = accepted.select_related(*related) if related else accepted
-    field.option_sources = sources if len(sources) > 1 else None
-    field.option_ordering = ordering
-
-
 def _current(form, name):
     """The ids the form starts with in ``name`` (the record's own values, or a default)."""
     value = form.initial.get(name)
@@ -164,15 +149,25 @@ def scope_choices(form, user, *, within=None, areas=(), organizations=(), people
     see ``working_area``; None for the user's whole scope). The values the form starts with
     stay choices wherever they lie (a host organization of another county, or above the
     user's own area): otherwise an edit would show them unchosen and saving would drop
-    them. Any other value outside is still refused."""
-    for model, names, ordering, related in (
-        (Area, areas, ("code",), ()),
-        (Organization, organizations, ("area__code", "name"), ("area",)),
-        (Person, people, ("area__code", "name"), ()),
+    them. Any other value outside is still refused: checking a posted id is one lookup by
+    id in the OR of the two. Areas are listed in full; people and organizations are
+    picked by searching the same scope (``Picker``)."""
+    for model, names, kind in (
+        (Area, areas, None),
+        (Organization, organizations, "org_choices"),
+        (Person, people, "people_choices"),
     ):
         for name in names:
-            sources = _bounded(model.objects, user, within, _current(form, name))
-            _limit(form.fields[name], sources, ordering, related)
+            offered = model.objects.visible_to(user)
+            offered = offered if within is None else offered.within(within)
+            keep, field = _current(form, name), form.fields[name]
+            accepted = offered | model.objects.filter(pk__in=keep) if keep else offered
+            if kind is None:
+                field.queryset = accepted.order_by("code")
+                continue
+            # The area is part of a chosen value's label (and of an organization's checks).
+            field.queryset = accepted.select_related("area")
+            search_within(field, reverse(kind), within)
 
 
 def as_id(value):

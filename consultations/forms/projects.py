@@ -6,7 +6,8 @@ import hashlib
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db.models import F, Q
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,20 +26,16 @@ from core.uploads import PHOTO_ACCEPT, PHOTO_HELP_TEXT, validate_photo
 from core.widgets import DateInput
 from organizations.choices import (
     AreaChoiceField,
+    MultiplePicker,
     NamedChoiceField,
     SafeModelMultipleChoiceField,
-    ValueChoices,
-    as_id,
     scope_area_filter,
     scope_choices,
+    search_within,
 )
 from organizations.models import AreaLevel
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
-# Proposals offered when starting a project: a county may hold thousands adopted and waiting,
-# far too many checkboxes for one page. The newest are the likeliest; older ones are reached
-# from their own page (?proposal=) or by narrowing the working area to a town or village.
-MAX_CANDIDATE_PROPOSALS = 200
 
 
 def not_negative(form, names, message):
@@ -49,16 +46,16 @@ def not_negative(form, names, message):
         field.widget.attrs.update({"min": 0, "step": "0.01", "inputmode": "decimal"})
 
 
+def proposal_label(proposal):
+    return f"{proposal.title} · {proposal.meeting.area.name}"
+
+
 class ProposalChoiceField(SafeModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
-    iterator = ValueChoices
-    label_lookups = ("title", "meeting__area__name")
+    """Adopted proposals, picked by searching their titles (``views.projects.proposal_choices``):
+    a county may hold thousands adopted and waiting, far too many to list on one page."""
 
-    def label_from_values(self, title, area_name):
-        return f"{title} · {area_name}"
-
-    def label_from_instance(self, obj):
-        return f"{obj.title} · {obj.meeting.area.name}"
+    widget = MultiplePicker
+    label_from_instance = staticmethod(proposal_label)
 
 
 def funding_state(lines):
@@ -159,46 +156,17 @@ class ProjectStartForm(ProjectForm):
     )
 
     field_order = ["proposals"]
-    # True when the working area holds more candidates than the form offers.
-    more_proposals = False
-    max_proposals = MAX_CANDIDATE_PROPOSALS
 
     def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, user=user, within=within, **kwargs)
         candidates = Proposal.objects.visible_to(user).adopted_without_project()
-        if within is not None:
-            candidates = candidates.within(within)
-        # Adopted proposals all have their decision's date (proposal_decision_has_date): the
-        # order of the index on those awaiting a project, proposal_awaiting_project_idx.
-        order = ("-decided_on", "-id")
-        newest = list(
-            candidates.order_by(*order).values_list("pk", flat=True)[: MAX_CANDIDATE_PROPOSALS + 1]
-        )
-        self.more_proposals = len(newest) > MAX_CANDIDATE_PROPOSALS
-        # A proposal named by ?proposal= or submitted stays a choice beyond the newest.
-        kept = candidates.filter(
-            pk__in={as_id(value) for value in self._named_proposals()} - {None}
-        ).values("pk")
-        # The newest are candidates already: read by id, without filtering them again.
-        self.fields["proposals"].queryset = (
-            Proposal.objects.filter(Q(pk__in=newest[:MAX_CANDIDATE_PROPOSALS]) | Q(pk__in=kept))
-            .select_related("meeting__area")
-            .order_by(*order)
-        )
+        candidates = candidates.within(within) if within else candidates
+        self.fields["proposals"].queryset = candidates.select_related("meeting__area")
+        search_within(self.fields["proposals"], reverse("proposal_choices"), within)
         self.fields["area"].required = False
         self.fields["area"].help_text = _(
             "Leave empty when all the proposals come from one area: the project takes that area."
         )
-
-    def _named_proposals(self):
-        if self.is_bound:
-            key = self.add_prefix("proposals")
-            getlist = getattr(self.data, "getlist", None)
-            named = getlist(key) if getlist else self.data.get(key)
-        else:
-            named = self.initial.get("proposals")
-        named = named if isinstance(named, list | tuple) else [named]
-        return named[:MAX_CANDIDATE_PROPOSALS]
 
     def clean(self):
         cleaned = super().clean()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django import forms
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from organizations.choices import (
     NamedChoiceField,
     scope_area_filter,
     scope_choices,
+    search_within,
 )
 from organizations.models import AreaLevel, Organization, Person
 
@@ -53,24 +55,11 @@ def _count(label, *, min_value=0, help_text=""):
     )
 
 
-class NameInAreaChoiceField(NamedChoiceField):
-    """A person or an organization named with their area: the same name often lives in
-    several hamlets."""
-
-    label_lookups = ("name", "area__name")
-
-    def label_from_values(self, name, area_name):
-        return f"{name}（{area_name}）"
-
-    def label_from_instance(self, obj):
-        return self.label_from_values(obj.name, obj.area.name)
-
-
 class ProposalForm(forms.ModelForm):
     """An issue raised at a meeting; the meeting comes from the address, not the form."""
 
     description = _text(_("description"), required=False, rows=5)
-    raised_by = NameInAreaChoiceField(
+    raised_by = NamedChoiceField(
         queryset=Person.objects.none(), label=_("raised by"), required=False
     )
 
@@ -81,7 +70,6 @@ class ProposalForm(forms.ModelForm):
     def __init__(self, *args, user, within=None, **kwargs):
         super().__init__(*args, **kwargs)
         scope_choices(self, user, within=within, people=["raised_by"])
-        self.fields["raised_by"].queryset = self.fields["raised_by"].queryset.select_related("area")
         self.fields["raised_by"].help_text = _("Leave empty when raised by the meeting as a whole.")
 
 
@@ -217,19 +205,16 @@ class RejectForm(DecisionForm):
 
 
 class ReferForm(StepForm):
-    handling_unit = NameInAreaChoiceField(
-        queryset=Organization.objects.none(), label=_("handling unit")
-    )
+    handling_unit = NamedChoiceField(queryset=Organization.objects.none(), label=_("handling unit"))
     due_on = forms.DateField(label=_("reply due on"), widget=DateInput())
     note = _text(_("note"), required=False, rows=3)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["handling_unit"].queryset = (
-            Organization.objects.handling_units_for(self.user, self.proposal.meeting.area)
-            .select_related("area")
-            .order_by("area__code", "name")
-        )
+        area, units = self.proposal.meeting.area, self.fields["handling_unit"]
+        units.queryset = Organization.objects.handling_units_for(self.user, area)
+        units.queryset = units.queryset.select_related("area")
+        search_within(units, reverse("org_choices"), units_for=area.code)
         self.fields["due_on"].initial = timezone.localdate() + timedelta(days=30)
 
     def clean_due_on(self):

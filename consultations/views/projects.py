@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from consultations import services
 from consultations.forms.projects import (
@@ -22,6 +23,7 @@ from consultations.forms.projects import (
     ProjectFilterForm,
     ProjectForm,
     ProjectStartForm,
+    proposal_label,
 )
 from consultations.models import (
     Evaluation,
@@ -42,7 +44,8 @@ from core.pagination import ListPaginator, count_cap_for
 from core.uploads import file_response
 from organizations.choices import as_id, working_area
 from organizations.scoping import get_object_for_user_or_404, sees_everything
-from organizations.views.common import area_links, county_choice
+from organizations.views.choices import picker_results
+from organizations.views.common import county_choice
 
 PAGE_SIZE = 25
 FUNDING_PREFIX = "funding"
@@ -235,19 +238,19 @@ def _project_form(request, form, funding, project, status=200):
             "form": form,
             "funding": funding,
             "project": project,
-            "narrower": _narrower_areas(request, form),
         },
         status=status,
     )
 
 
-def _narrower_areas(request, form):
-    """When the start form leaves proposals out: links to the areas one level under the
-    working area, each reopening the form (query kept) with fewer candidates."""
-    area = getattr(form, "within", None)
-    if not getattr(form, "more_proposals", False) or area is None:
-        return []
-    return area_links(request, area.children.order_by("code").values_list("code", "name"))
+@never_cache
+def proposal_choices(request):
+    """What the start form's proposal picker offers as the user types: adopted proposals
+    without a project whose title contains the text, newest decision first (the order of
+    the index on those awaiting a project, proposal_awaiting_project_idx)."""
+    found = Proposal.objects.visible_to(request.user).adopted_without_project()
+    found = found.select_related("meeting__area")
+    return picker_results(request, found, "title", proposal_label, ("-decided_on", "-id"))
 
 
 FUNDING_FIELDS = ("source", "planned", "received", "note")

@@ -103,7 +103,10 @@ def test_one_matter_through_five_stages(page, live_server, county_staff, village
 
     # 共管: who looks after the road, and a first inspection.
     page.click(f"a[href$='/projects/{project.pk}/stewardships/new/']")
-    page.select_option("#id_organization", str(branch.pk))
+    page.click("#id_organization-ts-control")
+    page.locator("#id_organization-ts-control").press_sequentially("党支部")
+    page.click(".ts-dropdown .option:has-text('陆水村党支部')")
+    assert page.input_value("#id_organization") == str(branch.pk)
     page.fill("#id_duties", "每月巡查路面，雨后清理边沟。")
     page.fill("#id_started_on", today)
     submit(page)

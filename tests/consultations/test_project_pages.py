@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from consultations import services
-from consultations.forms.projects import MAX_CANDIDATE_PROPOSALS
 from consultations.models import (
     FundingLine,
     FundingSource,
@@ -229,16 +228,27 @@ def test_list_queries_do_not_grow_with_projects(vc_client, village):
 # -- starting a project ----------------------------------------------------------------------
 
 
+def _proposal_options(response):
+    """The proposals the start form's picker holds: only the chosen ones (the rest are
+    searched as the user types, at proposal_choices)."""
+    body = response.content.decode()
+    select = re.search(r'<select[^>]* name="proposals".*?</select>', body, re.S).group(0)
+    return re.findall(r'<option value="(\d+)"( selected)?>', select)
+
+
 def test_start_page_offers_only_visible_adopted_proposals_without_project(
     vc_client, village, hamlet, other_village, project
 ):
     adopted(hamlet, title="孙家湾修路")
     adopted(other_village, title="白湖村装路灯")
     adopted(village, title="已立项的提案", project=project)
-    page = text(vc_client.get(reverse("project_create")))
-    assert "孙家湾修路 · 孙家" in page
-    assert "白湖村装路灯" not in page
-    assert "已立项的提案" not in page
+    response = vc_client.get(reverse("project_create"))
+    page = text(response)
+    # The page lists none of them; its picker searches those the user may start from.
+    assert "孙家湾修路" not in page and _proposal_options(response) == []
+    assert f'data-search-url="/projects/new/proposals/?within={village.code}"' in page
+    found = vc_client.get(reverse("proposal_choices"), {"within": village.code}).json()
+    assert [row["text"] for row in found["results"]] == ["孙家湾修路 · 孙家"]
     assert "Amounts are in yuan, except “Labour given”, which is counted in labour days" in page
 
 
@@ -246,7 +256,8 @@ def test_start_page_preselects_the_proposal_from_the_query_string(vc_client, vil
     proposal = adopted(village, title="硬化通湾公路")
     response = vc_client.get(reverse("project_create"), {"proposal": proposal.pk})
     page = response.content.decode()
-    assert re.search(rf'value="{proposal.pk}"[^>]*checked', page)
+    assert _proposal_options(response) == [(str(proposal.pk), " selected")]
+    assert f'<option value="{proposal.pk}" selected>硬化通湾公路 · 陆水村</option>' in page
     assert 'value="硬化通湾公路"' in page
 
 
@@ -255,7 +266,7 @@ def test_start_page_ignores_a_junk_proposal_parameter(vc_client, village, junk):
     adopted(village)
     response = vc_client.get(reverse("project_create"), {"proposal": junk})
     assert response.status_code == 200
-    assert "checked" not in response.content.decode()
+    assert _proposal_options(response) == []
 
 
 def test_start_project_from_adopted_proposals_with_funding_lines(
@@ -430,7 +441,7 @@ def test_a_lifecycle_refusal_is_shown_on_the_form_and_undoes_everything(
 
 @pytest.fixture
 def many_waiting(village):
-    """One more adopted proposal than the start page lists, decided a day apart: the first
+    """More adopted proposals than the picker shows at once, decided a day apart: the first
     is the oldest."""
     meeting = MeetingFactory(area=village)
     return [
@@ -440,37 +451,30 @@ def many_waiting(village):
             decided_on=dt.date(2024, 1, 1) + dt.timedelta(days=n),
             title=f"待立项提案{n:03d}",
         )
-        for n in range(MAX_CANDIDATE_PROPOSALS + 1)
+        for n in range(30)
     ]
 
 
-def _offered(response):
-    return re.findall(r'name="proposals" value="(\d+)"', response.content.decode())
-
-
-def test_start_page_lists_the_newest_proposals_and_says_there_are_more(
-    client, county_staff, town, many_waiting
+def test_the_proposal_picker_offers_the_newest_first_and_finds_older_ones_by_title(
+    client, county_staff, many_waiting
 ):
     client.force_login(county_staff)
-    response = client.get(reverse("project_create"))
-    offered = _offered(response)
-    assert len(offered) == MAX_CANDIDATE_PROPOSALS
-    assert str(many_waiting[0].pk) not in offered
-    assert offered[0] == str(many_waiting[-1].pk)  # newest first, as before
-    page = text(response)
-    assert f"Only the newest {MAX_CANDIDATE_PROPOSALS} adopted proposals are listed" in page
-    # The county's towns narrow the list, each reopening the page with its code.
-    assert f'href="?area={town.code}">{town.name}</a>' in page
+    url = reverse("proposal_choices")
+    newest = client.get(url).json()["results"]
+    assert len(newest) == 20
+    assert newest[0]["value"] == many_waiting[-1].pk  # newest decision first
+    assert many_waiting[0].pk not in {row["value"] for row in newest}
+    found = client.get(url, {"q": "提案000"}).json()["results"]
+    assert [row["value"] for row in found] == [many_waiting[0].pk]
 
 
-def test_start_page_keeps_the_proposal_named_in_the_address_beyond_the_newest(
+def test_start_page_keeps_the_proposal_named_in_the_address_among_many(
     client, county_staff, many_waiting
 ):
     oldest = many_waiting[0]
     client.force_login(county_staff)
     response = client.get(reverse("project_create"), {"proposal": oldest.pk})
-    assert len(_offered(response)) == MAX_CANDIDATE_PROPOSALS + 1
-    assert re.search(rf'value="{oldest.pk}"[^>]*checked', response.content.decode())
+    assert _proposal_options(response) == [(str(oldest.pk), " selected")]
     # Submitted, it stays a valid choice.
     response = client.post(
         reverse("project_create") + f"?proposal={oldest.pk}", start_data([oldest])
@@ -479,9 +483,12 @@ def test_start_page_keeps_the_proposal_named_in_the_address_beyond_the_newest(
     assert list(Project.objects.get().proposals.all()) == [oldest]
 
 
-def test_start_page_without_more_proposals_says_nothing_of_a_limit(vc_client, village):
-    adopted(village)
-    assert "Only the newest" not in text(vc_client.get(reverse("project_create")))
+def test_start_page_refuses_a_proposal_outside_the_working_area(vc_client, village, other_village):
+    theirs = adopted(other_village, title="白湖村装路灯")
+    response = vc_client.post(reverse("project_create"), start_data([theirs]))
+    assert response.status_code == 200
+    assert "proposals" in response.context["form"].errors
+    assert not Project.objects.exists()
 
 
 def test_superuser_starting_a_project_chooses_the_county_or_comes_from_a_proposal(
@@ -494,28 +501,28 @@ def test_superuser_starting_a_project_chooses_the_county_or_comes_from_a_proposa
     assert 'href="?area=421221"' in body and 'href="?area=421281"' in body
     # From the proposal's page: its county is the working area.
     response = client.get(reverse("project_create"), {"proposal": proposal.pk})
-    assert re.search(rf'value="{proposal.pk}"[^>]*checked', response.content.decode())
+    assert _proposal_options(response) == [(str(proposal.pk), " selected")]
     response = client.post(reverse("project_create") + "?area=421221", start_data([proposal]))
     assert response.status_code == 302
 
 
 def test_start_page_escapes_proposal_titles(vc_client, village):
-    adopted(village, title="<b>修路</b>")
-    body = vc_client.get(reverse("project_create")).content.decode()
+    proposal = adopted(village, title="<b>修路</b>")
+    body = vc_client.get(reverse("project_create"), {"proposal": proposal.pk}).content.decode()
     assert "&lt;b&gt;修路&lt;/b&gt; · 陆水村" in body and "<b>修路" not in body
 
 
 def test_start_page_queries_do_not_grow_with_choices(vc_client, village):
-    adopted(village)
+    named = adopted(village)
     OrganizationFactory(area=village)
-    url = reverse("project_create")
+    url = reverse("project_create") + f"?proposal={named.pk}"
     small = count_queries(vc_client, url)
     for _ in range(10):
         adopted(village)
         OrganizationFactory(area=village)
-    # session, user with their area, the ids of the newest proposals waiting, the proposals
-    # offered with their meetings' areas, the area choices, the organization choices.
-    assert count_queries(vc_client, url) == small == 6
+    # session, user with their area, the proposal named in the address, the area choices,
+    # the chosen proposal with its meeting's area (the pickers read nothing else).
+    assert count_queries(vc_client, url) == small == 5
 
 
 # -- editing ---------------------------------------------------------------------------------
@@ -589,13 +596,15 @@ def test_edit_swapping_two_sources_at_once_saves_nothing(vc_client, project):
 
 def test_edit_page_queries_do_not_grow_with_funding_lines(vc_client, project):
     FundingLineFactory(project=project, source=F.LABOUR)
+    project.lead_organization = OrganizationFactory(area=project.area)
+    project.save()
     url = reverse("project_edit", args=[project.pk])
     small = count_queries(vc_client, url)
     for source in [F.REWARD_SUBSIDY, F.DONATIONS, F.MATERIALS, F.VILLAGE_COLLECTIVE]:
         FundingLineFactory(project=project, source=source)
     OrganizationFactory.create_batch(10, area=project.area)
-    # session, user with their area, the project, the area choices, the organization
-    # choices, the funding lines.
+    # session, user with their area, the project, the area choices, the lead organization
+    # chosen with its area (its picker reads no other), the funding lines.
     assert count_queries(vc_client, url) == small == 6
 
 

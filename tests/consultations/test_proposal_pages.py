@@ -15,6 +15,7 @@ from consultations import services
 from consultations.models import Proposal, ProposalCategory, ProposalStatus, ProposalStatusChange
 from consultations.views import proposals as views
 from tests.factories import MeetingFactory, OrganizationFactory, PersonFactory, ProposalFactory
+from tests.pickers import offers_name, picker_offers
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +313,7 @@ def test_raising_a_proposal_records_it_and_opens_its_matter_page(
     page = signed_in.get(url)
     assert page.status_code == 200
     assert "孙家湾屋场会" in page.content.decode()
-    assert "孙大爷" in page.content.decode()
+    assert offers_name(signed_in, page.content.decode(), "raised_by", "孙大爷")
 
     response = signed_in.post(
         url,
@@ -397,9 +398,9 @@ def test_raise_form_query_count_does_not_grow_with_people(signed_in, meeting):
     PersonFactory(area=meeting.area)
     few = count_queries(signed_in, url)
     PersonFactory.create_batch(10, area=meeting.area)
-    # session, user with their area, the meeting with its area, the people of the proposer
-    # select with their areas
-    assert count_queries(signed_in, url) == few == 4
+    # session, user with their area (the working area), the meeting with its area; the
+    # proposer's picker reads no person: none is chosen
+    assert count_queries(signed_in, url) == few == 3
 
 
 # --- which steps are offered ------------------------------------------------------------------
@@ -515,7 +516,7 @@ def test_referring_records_unit_due_date_and_step(
 ):
     proposal = proposal_in(S.DELIBERATING)
     page = signed_in.get(step_url("refer", proposal))
-    assert "陆水村村民理事会" in page.content.decode()
+    assert offers_name(signed_in, page.content.decode(), "handling_unit", "陆水村村民理事会")
     due = today + dt.timedelta(days=15)
     response = signed_in.post(
         step_url("refer", proposal), {"handling_unit": unit.pk, "due_on": due.isoformat()}
@@ -838,8 +839,8 @@ def test_step_pages_render_with_a_constant_number_of_queries(signed_in, proposal
     few = count_queries(signed_in, url)
     OrganizationFactory.create_batch(10, area=village)
     # session, user with their area, the proposal with meeting, area, proposer and handling
-    # unit joined; the referral form adds the organizations of its select
-    assert count_queries(signed_in, url) == few == (4 if step == "refer" else 3)
+    # unit joined (the referral's picker reads no organization: none is chosen)
+    assert count_queries(signed_in, url) == few == 3
 
 
 def test_village_committee_can_refer_to_a_town_or_county_unit(
@@ -851,8 +852,9 @@ def test_village_committee_can_refer_to_a_town_or_county_unit(
     proposal = proposal_in(S.DELIBERATING)
     body = signed_in.get(step_url("refer", proposal)).content.decode()
     # Units above the village are offered; those of another town are not.
-    assert "高铁岭镇交通办" in body and "嘉鱼县水利和湖泊局" in body
-    assert "官桥镇交通办" not in body
+    assert offers_name(signed_in, body, "handling_unit", "高铁岭镇交通办")
+    assert offers_name(signed_in, body, "handling_unit", "嘉鱼县水利和湖泊局")
+    assert picker_offers(signed_in, body, "handling_unit", "官桥镇") == []
     due = (today + dt.timedelta(days=20)).isoformat()
     signed_in.post(step_url("refer", proposal), {"handling_unit": county_bureau.pk, "due_on": due})
     proposal.refresh_from_db()
@@ -868,7 +870,8 @@ def test_superuser_raising_a_proposal_chooses_among_the_meetings_county(
     client.force_login(admin_user)
     url = reverse("proposal_create", args=[meeting.pk])
     body = client.get(url).content.decode()
-    assert "孙大爷" in body and "外县王五" not in body
+    assert offers_name(client, body, "raised_by", "孙大爷")
+    assert "外县王五" not in body and picker_offers(client, body, "raised_by", "外县") == []
     refused = client.post(
         url, {"title": "安装路灯", "category": ProposalCategory.SAFETY, "raised_by": outsider.pk}
     )
@@ -892,8 +895,9 @@ def test_proposal_form_queries_do_not_grow_with_people_elsewhere(
     PersonFactory.create_batch(3, area=meeting.area)
     with CaptureQueriesContext(connection) as large:
         client.get(url)
-    # session, user, the meeting with its area, its county, the people to choose from.
-    assert len(large) == len(small) == 5
+    # session, user, the meeting with its area, its county (the proposer's picker reads no
+    # person: none is chosen).
+    assert len(large) == len(small) == 4
 
 
 @pytest.mark.parametrize("status", list(S))

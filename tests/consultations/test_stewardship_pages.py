@@ -17,6 +17,7 @@ from tests.factories import (
     StewardshipFactory,
     StewardshipLogFactory,
 )
+from tests.pickers import offers_name, picker_offers
 
 from .projects_support import HUGE, LONG, _english, _frozen_now, count_queries, text  # noqa: F401
 
@@ -64,7 +65,7 @@ def test_new_stewardship_starts_on_the_projects_completion_day(vc_client, projec
     response = vc_client.get(reverse("stewardship_create", args=[project.pk]))
     assert response.status_code == 200
     assert 'value="2024-06-30"' in text(response)
-    assert "孙家湾村民理事会" in text(response)
+    assert offers_name(vc_client, text(response), "organization", "孙家湾村民理事会")
 
 
 def test_stewardship_by_an_organization_is_recorded(vc_client, village_committee, project, council):
@@ -207,11 +208,11 @@ def test_stewardship_form_queries_do_not_grow_with_choices(vc_client, project, v
     OrganizationFactory.create_batch(10, area=village)
     PersonFactory.create_batch(10, area=village)
     StewardshipLogFactory.create_batch(10, stewardship=stewardship)
-    # create: session, user with their area, the project, organization and person choices.
-    # edit: session, user with their area, the stewardship with project, organization and
-    # person, organization and person choices.
+    # create: session, user with their area, the project (the pickers read nothing: none is
+    # chosen). edit: session, user with their area, the stewardship with project,
+    # organization and person, the person chosen with their area.
     # log: session, user with their area, the stewardship with project, organization, person.
-    assert [count_queries(vc_client, url) for url in urls] == small == [5, 5, 3]
+    assert [count_queries(vc_client, url) for url in urls] == small == [3, 4, 3]
 
 
 def test_superuser_stewardship_offers_the_projects_county_and_saves(
@@ -220,7 +221,8 @@ def test_superuser_stewardship_offers_the_projects_county_and_saves(
     client.force_login(admin_user)
     url = reverse("stewardship_create", args=[project.pk])
     body = client.get(url).content.decode()
-    assert council.name in body and "外县" not in body
+    assert offers_name(client, body, "organization", council.name) and "外县" not in body
+    assert picker_offers(client, body, "organization", "外县") == []
     refused = client.post(url, stewardship_data(organization=elsewhere.organizations.get().pk))
     assert "Select a valid choice" in refused.context["form"].errors["organization"][0]
     assert not Stewardship.objects.exists()
@@ -233,5 +235,6 @@ def test_superuser_stewardship_offers_the_projects_county_and_saves(
     small = count_queries(client, edit)
     OrganizationFactory.create_batch(5, area=elsewhere)
     PersonFactory.create_batch(5, area=elsewhere)
-    # session, user, the stewardship with its project's area, the county, the choices.
-    assert count_queries(client, edit) == small == 6
+    # session, user, the stewardship with its project's area, the county, the organization
+    # chosen with its area (the pickers read no other).
+    assert count_queries(client, edit) == small == 5
