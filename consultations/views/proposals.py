@@ -92,9 +92,9 @@ class Step:
 
     def refusal(self, proposal):
         """Why this step cannot be taken now, or None when it can."""
+        if self.is_open(proposal):
+            return None
         if self.to_status is not None:
-            if self.to_status in services.allowed_transitions(proposal):
-                return None
             return _("A proposal that is “%(from)s” cannot become “%(to)s”.") % {
                 "from": S(proposal.status).label,
                 "to": S(self.to_status).label,
@@ -102,16 +102,10 @@ class Step:
         if self.name == "reply":
             if proposal.status != S.REFERRED:
                 return _("Only a referred proposal gets a reply.")
-            if proposal.replied_at is not None:
-                return _("The handling unit's reply is already recorded.")
-            return None
-        if self.name == "feedback":
-            if proposal.replied_at is None:
-                return _("Feedback can be recorded only after the handling unit has replied.")
-            if proposal.feedback_at is not None:
-                return _("The proposer's feedback is already recorded.")
-            return None
-        raise AssertionError(self.name)
+            return _("The handling unit's reply is already recorded.")
+        if proposal.replied_at is None:
+            return _("Feedback can be recorded only after the handling unit has replied.")
+        return _("The proposer's feedback is already recorded.")
 
 
 def _deliberate(*, proposal, actor, data):

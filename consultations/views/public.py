@@ -6,7 +6,6 @@ sent with short public cache headers and an ETag. No page uses JavaScript; photo
 through views that check the flags again, never from /media/.
 """
 
-import hashlib
 from functools import wraps
 
 from django.conf import settings
@@ -21,12 +20,12 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import conditional_page, require_safe
 
 from consultations import chain, public_board
 from consultations.models import (
@@ -54,25 +53,19 @@ def _public_headers(response):
     return response
 
 
-def public_page(view=None, *, paginated=False):
-    """An anonymous, read-only page with public cache headers, rendered for each request.
-
-    The ETag is the page's own hash, so a browser or a front proxy revalidating gets 304
-    exactly when nothing changed. Only complete pages (200) are marked public.
+def public_page(view):
+    """An anonymous, read-only page with public cache headers, rendered for each request,
+    with an ETag of its content: a browser or a front proxy revalidating gets 304 exactly
+    when nothing changed (Django's conditional GET). Only complete pages are marked public.
     """
-    if view is None:
-        return lambda view: public_page(view, paginated=paginated)
 
     @login_not_required
     @require_safe
+    @conditional_page
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        if response.status_code != 200:
-            return response
-        etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-        response["ETag"] = etag
-        return _public_headers(get_conditional_response(request, etag=etag, response=response))
+        return _public_headers(response) if response.status_code == 200 else response
 
     return wrapper
 
@@ -139,7 +132,7 @@ SECTIONS = {
 }
 
 
-@public_page(paginated=True)
+@public_page
 def public_section(request, code, section):
     """All of one section of a board, page by page, when the board shows only the latest."""
     area = _area_or_404(code)
