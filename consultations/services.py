@@ -353,7 +353,6 @@ def start_project(
     for proposal in locked:
         proposal.project = project
         _save(proposal, actor, update_fields=["project", "updated_at"])
-    figures.changed(*(proposal.county_code for proposal in locked))
     return project
 
 
